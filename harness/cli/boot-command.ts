@@ -1,0 +1,79 @@
+import { parseArgs } from 'node:util';
+import { existsSync, statSync, readdirSync } from 'node:fs';
+import { resolve, basename } from 'node:path';
+import { BootchainError } from '../errors.ts';
+import { STAGE_IDS, type StageId } from '../stages/ladder.ts';
+import { defaultChainRoutes, serveDirRoutes } from '../network/index.ts';
+import { prepareBootImage } from '../scenario/prepare-image.ts';
+import { runBootSession } from '../scenario/boot-session.ts';
+import { newArtifactsDir } from '../report/artifacts.ts';
+import { toBootReport } from '../report/json-report.ts';
+import { formatStageTable } from '../stages/index.ts';
+import { withInterrupt } from './interrupt.ts';
+import type { CliIo } from './io.ts';
+
+export async function runBoot(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      serve: { type: 'string' },
+      bootfile: { type: 'string' },
+      expect: { type: 'string', default: 'chain' },
+      json: { type: 'boolean', default: false },
+      serial: { type: 'string', default: 'BOOTCHAIN-0001' },
+      accel: { type: 'string', default: 'tcg' },
+      realtime: { type: 'boolean', default: false },
+      timeout: { type: 'string', default: '120' },
+      artifacts: { type: 'string' },
+    },
+  });
+  const input = positionals[0];
+  if (!input || positionals.length > 1) throw new BootchainError('USAGE', 'boot takes exactly one IMAGE (a raw or .img.gz disk image)', 'e.g. npx bootchain boot dist/hypersolid-cloud.img --json');
+  const expect = values.expect as StageId;
+  if (!(STAGE_IDS as readonly string[]).includes(expect)) throw new BootchainError('USAGE', `--expect "${expect}" is not a stage`, `stages: ${STAGE_IDS.join(', ')}`);
+  if (values.accel !== 'tcg' && values.accel !== 'kvm') throw new BootchainError('USAGE', `--accel must be tcg or kvm, got "${values.accel}"`, 'TCG is the default and the one that works on every host');
+  const timeoutS = Number(values.timeout);
+  if (!(timeoutS > 0)) throw new BootchainError('USAGE', `--timeout must be a positive number of seconds, got "${values.timeout}"`, 'e.g. --timeout 60');
+  const marker = `BOOTCHAIN-MARKER-${Date.now().toString(36)}`;
+  let routes = defaultChainRoutes(marker);
+  let bootfile = values.bootfile ?? '/boot.ipxe';
+  if (values.serve) {
+    const dir = resolve(values.serve);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BootchainError('SERVE_DIR_MISSING', `--serve ${values.serve} is not a directory`, 'pass the folder holding the chained iPXE scripts');
+    routes = serveDirRoutes(dir);
+    if (!values.bootfile) {
+      const files = readdirSync(dir);
+      const first = files.includes('boot.ipxe') ? 'boot.ipxe' : files.find((f) => f.endsWith('.ipxe'));
+      if (first) bootfile = `/${first}`;
+    }
+  }
+  const artifactsDir = values.artifacts ? resolve(values.artifacts) : await newArtifactsDir(undefined, basename(input));
+  return withInterrupt(async (signal) => {
+    const prepared = await prepareBootImage(input, { workDir: artifactsDir });
+    if (!values.json) {
+      io.err(`booting ${input} (expect: ${expect})${prepared.map ? '' : ' — no disk map, console evidence only'}`);
+      for (const n of prepared.notes) io.err(`  note: ${n}`);
+    }
+    const r = await runBootSession({
+      image: prepared.image,
+      diskMap: prepared.map,
+      machine: { accel: values.accel as 'tcg' | 'kvm', smbiosSerial: values.serial! },
+      routes,
+      bootfile,
+      finalStage: expect,
+      overallTimeoutMs: timeoutS * 1000,
+      scriptSource: prepared.scriptSource,
+      artifactsDir,
+      marker,
+      signal,
+    });
+    const report = toBootReport({ ...r, image: resolve(input), scenario: null, notes: prepared.notes });
+    if (values.json) io.out(JSON.stringify(report, null, 2));
+    else {
+      io.out(formatStageTable(r.stages, r.failure));
+      io.out(`verdict: ${r.verdict.toUpperCase()} (${r.endedBy}) in ${(r.wallMs / 1000).toFixed(2)} s — artifacts: ${artifactsDir}`);
+    }
+    return r.verdict === 'pass' ? 0 : r.verdict === 'fail' ? 1 : 2;
+  });
+}

@@ -1,0 +1,45 @@
+import { formatError, isBootchainError } from '../errors.ts';
+import { processIo, type CliIo } from './io.ts';
+
+const USAGE = `usage: bootchain <command> [options]
+
+commands:
+  build [NAME]            build images/NAME (default hypersolid-cloud) into dist/ and self-check it
+  boot IMAGE              boot any raw or .img.gz image through the stage ladder
+        [--serve DIR] [--expect STAGE] [--json] [--serial S] [--realtime] [--accel tcg|kvm]
+  run [--scenario NAME]   run scenarios with a live stage table (all when no name)
+  start                   build the default image and boot it through every stage
+  list                    list the scenarios
+  help                    this text
+
+exit codes: 0 every expected stage passed, 1 the boot (or a scenario) failed, 2 error (bad input, host, QEMU)`;
+
+type Command = (args: string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  build: async () => (await import('./build-command.ts')).runBuild,
+  boot: async () => (await import('./boot-command.ts')).runBoot,
+  run: async () => (await import('./run-command.ts')).runRun,
+  start: async () => (await import('./start-command.ts')).runStart,
+  list: async () => (await import('./run-command.ts')).runList,
+};
+
+/** Entry point: returns the process exit code; only this layer writes to the terminal. */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    io.out(USAGE);
+    return cmd ? 0 : 2;
+  }
+  const load = COMMANDS[cmd];
+  if (!load) {
+    io.err(`error: unknown command "${cmd}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await (await load())(rest, io);
+  } catch (e) {
+    io.err(formatError(e));
+    return isBootchainError(e) ? 2 : 2;
+  }
+}

@@ -1,0 +1,41 @@
+import { parseArgs } from 'node:util';
+import { loadAllScenarios, loadScenario, listScenarioNames } from '../scenario/catalog.ts';
+import { runScenario } from '../scenario/run-scenario.ts';
+import { formatStageTable } from '../stages/index.ts';
+import { withInterrupt } from './interrupt.ts';
+import type { CliIo } from './io.ts';
+
+export async function runRun(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { scenario: { type: 'string', multiple: true }, json: { type: 'boolean', default: false } } });
+  const scenarios = values.scenario?.length ? await Promise.all(values.scenario.map((n) => loadScenario(n))) : await loadAllScenarios();
+  let failed = 0;
+  let errored = 0;
+  const summary: object[] = [];
+  await withInterrupt(async (signal) => {
+    for (const s of scenarios) {
+      if (signal.aborted) break;
+      io.err(`▶ ${s.name}: ${s.def.description}`);
+      const o = await runScenario(s, { signal, onLog: (l) => io.err(`  ${l}`) });
+      const r = o.result;
+      if (!values.json) io.err(formatStageTable(r.stages, r.failure));
+      if (o.ok) io.err(`✔ ${s.name} (${(r.wallMs / 1000).toFixed(2)} s) artifacts: ${r.artifactsDir}`);
+      else {
+        if (r.verdict === 'error') errored += 1;
+        else failed += 1;
+        io.err(`✘ ${s.name}:\n${o.problems.map((p) => `    - ${p}`).join('\n')}\n  artifacts: ${r.artifactsDir}`);
+      }
+      summary.push({ scenario: s.name, ok: o.ok, problems: o.problems, verdict: r.verdict, failure: r.failure, artifacts: r.artifactsDir });
+    }
+  });
+  if (values.json) io.out(JSON.stringify(summary, null, 2));
+  io.err(`${scenarios.length - failed - errored} passed, ${failed} failed, ${errored} errored`);
+  return errored ? 2 : failed ? 1 : 0;
+}
+
+export async function runList(_args: string[], io: CliIo): Promise<number> {
+  for (const n of await listScenarioNames()) {
+    const s = await loadScenario(n);
+    io.out(`${n.padEnd(28)} ${s.def.description}`);
+  }
+  return 0;
+}

@@ -1,0 +1,111 @@
+import stripAnsi from 'strip-ansi';
+import type { ConsoleLineEvent } from '../events.ts';
+import { DuplicateEchoFilter } from './dedup.ts';
+import { EscapeFilter } from './escape-filter.ts';
+
+/**
+ * Turns the raw serial byte stream of a SeaBIOS sercon console into clean lines: escape codes
+ * removed, CR/backspace applied the way a terminal shows them, SYSLINUX `SERIAL` echo undone.
+ * Lines wrapped at 80 columns stay separate (see wrap.ts to join them).
+ */
+export class ConsoleReader {
+  private readonly chunks: Buffer[] = [];
+  private readonly escapes = new EscapeFilter();
+  private readonly echo = new DuplicateEchoFilter();
+  private readonly lines: string[] = [];
+  private cells: string[] = [];
+  private col = 0;
+  /** Text was appended since the line was last shown (so an overwrite would lose something). */
+  private grown = false;
+  private lastPartial = '';
+  private ended = false;
+
+  constructor(private readonly onLine: (e: ConsoleLineEvent) => void) {}
+
+  /** Feeds serial output as it arrived at `atMs` (ms since machine start). */
+  push(chunk: Buffer | string, atMs: number): void {
+    if (this.ended) return;
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
+    this.chunks.push(buf);
+    // latin1: one char per byte, so a chunk boundary never splits a character.
+    for (const ch of this.escapes.feed(buf.toString('latin1'))) this.apply(ch, atMs);
+  }
+
+  /** Emits the unfinished line (partial: true) if it changed since the last flush, e.g. "boot: ". */
+  flushPartial(atMs: number): void {
+    const shown = this.partialText();
+    if (shown.trim() === '' || shown === this.lastPartial) return;
+    this.lastPartial = shown;
+    this.grown = false;
+    this.onLine({ kind: 'console', atMs, text: shown, partial: true });
+  }
+
+  /** The stream ended: flushes the unfinished line. Further pushes are ignored. */
+  end(atMs: number): void {
+    if (this.ended) return;
+    this.flushPartial(atMs);
+    this.ended = true;
+  }
+
+  /** Every byte received, unmodified (for artifacts). */
+  raw(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+
+  /** The clean console text: complete lines, then the unfinished one. */
+  text(): string {
+    const tail = this.partialText();
+    return [...this.lines, ...(tail === '' ? [] : [tail])].join('\n');
+  }
+
+  private apply(ch: string, atMs: number): void {
+    switch (ch) {
+      case '\n':
+        this.finishLine(atMs);
+        return;
+      case '\r':
+        this.col = 0;
+        return;
+      case '\b':
+        if (this.col > 0) this.col--;
+        return;
+      case '\t':
+        do this.put(' ', atMs);
+        while (this.col % 8 !== 0);
+        return;
+      default:
+        this.put(ch, atMs);
+    }
+  }
+
+  private put(ch: string, atMs: number): void {
+    const old = this.cells[this.col];
+    if (old !== undefined && old !== ' ' && old !== ch && this.grown) {
+      // About to overwrite text nobody has seen as a line yet ("Press Ctrl-B…" erased by \b \b).
+      this.flushPartial(atMs);
+    }
+    while (this.cells.length < this.col) this.cells.push(' ');
+    if (this.col >= this.cells.length) this.grown = true;
+    this.cells[this.col++] = ch;
+  }
+
+  private currentRaw(): string {
+    return stripAnsi(this.cells.join(''));
+  }
+
+  private partialText(): string {
+    return this.echo.preview(this.currentRaw());
+  }
+
+  private finishLine(atMs: number): void {
+    const raw = this.currentRaw();
+    this.cells = [];
+    this.col = 0;
+    this.grown = false;
+    this.lastPartial = '';
+    const text = this.echo.line(raw);
+    if (text === null) return;
+    this.lines.push(text);
+    this.onLine({ kind: 'console', atMs, text });
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Undoes SYSLINUX's `SERIAL` directive echo: ldlinux writes every character to the serial port
+ * itself AND through int 10h, which SeaBIOS's sercon forwards to the same port. The two copies
+ * interleave ("Loading ipxe.lkrn...Loading ipxe.lkrn...  ook" + "k"), and the slower copy can
+ * spill into the next raw line. A line is split greedily into a leader and a follower copy; the
+ * follower's unmatched rest is carried into the next line.
+ */
+
+const LINE_END = '\n';
+
+export interface ShuffleSplit {
+  /** Characters printed first (the leader copy), LINE_END included when the leader ended the line. */
+  leader: string;
+  /** Follower characters still owed after this line (what the leader printed ahead). */
+  residual: string;
+  /** Characters consumed as the follower copy. */
+  matched: number;
+}
+
+/** Greedy split of `line + "\n"` into two identical interleaved copies, given an earlier carry. */
+export function splitShuffle(line: string, carry: string, ended = true): ShuffleSplit {
+  const queue = [...carry];
+  let head = 0;
+  let leader = '';
+  let matched = 0;
+  for (const ch of ended ? line + LINE_END : line) {
+    if (head < queue.length && queue[head] === ch) {
+      head++;
+      matched++;
+    } else {
+      queue.push(ch);
+      leader += ch;
+    }
+  }
+  return { leader, residual: queue.slice(head).join(''), matched };
+}
+
+function distinctChars(s: string): number {
+  return new Set(s.replace(/\s/g, '')).size;
+}
+
+/** Stateful de-duplicator over complete raw lines; passes lines through untouched until it sees an echo. */
+export class DuplicateEchoFilter {
+  private active = false;
+  private carry = '';
+
+  /** True once an echoed line was seen and until a line that is not echoed. */
+  get echoing(): boolean {
+    return this.active;
+  }
+
+  /** Returns the line to show, or null when the raw line was only the follower copy's remainder. */
+  line(raw: string): string | null {
+    const r = this.judge(raw, this.carry);
+    if (!r) {
+      this.active = false;
+      this.carry = '';
+      return raw;
+    }
+    this.active = true;
+    this.carry = r.residual;
+    if (r.leader === '') return null;
+    return r.leader.endsWith(LINE_END) ? r.leader.slice(0, -1) : r.leader;
+  }
+
+  /** What an unfinished line shows with the echo removed (does not change state). */
+  preview(raw: string): string {
+    if (!this.active && raw.length < 8) return raw;
+    const r = splitShuffle(raw, this.carry, false);
+    const text = r.leader;
+    const dup = this.active ? r.residual.length <= Math.max(4, raw.length * 0.15) : this.looksEchoed(raw, r);
+    return dup ? text : raw;
+  }
+
+  private judge(raw: string, carry: string): ShuffleSplit | null {
+    const total = raw.length + 1;
+    const tolerance = Math.max(3, Math.floor(total * 0.1));
+    if (this.active) {
+      const r = splitShuffle(raw, carry);
+      if (r.residual.length <= tolerance) return r;
+    }
+    const fresh = splitShuffle(raw, '');
+    return this.looksEchoed(raw, fresh) ? fresh : null;
+  }
+
+  private looksEchoed(raw: string, r: ShuffleSplit): boolean {
+    const total = raw.length + 1;
+    return (
+      raw.length >= 8 &&
+      r.residual.length <= Math.max(3, Math.floor(total * 0.1)) &&
+      r.matched * 2 >= total * 0.8 &&
+      distinctChars(r.leader) >= 3
+    );
+  }
+}

@@ -1,0 +1,120 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { execa } from 'execa';
+import { BootchainError } from '../errors.ts';
+import { parseLsP, parseStats, runsToRanges, splitSections, type DirEntry } from './debugfs-output.ts';
+import { detectFs } from './fs-detect.ts';
+import { requireTool } from './host-tools.ts';
+import { openFileReader, parsePartitionTable } from './partition-table.ts';
+import type { DiskMap, PartitionInfo, Region } from './types.ts';
+
+const SECTOR = 512;
+/** Where SYSLINUX installations usually live, in the order we look for ldlinux.sys. */
+export const SYSLINUX_DIRS = ['/extlinux', '/boot/extlinux', '/syslinux', '/boot/syslinux', '/'] as const;
+
+/** Runs debugfs once with all `commands` on the fs at byte `offset` of `image`; returns stdout. */
+export async function runDebugfs(image: string, offset: number, commands: string[]): Promise<string> {
+  const res = await execa(requireTool('debugfs'), ['-f', '-', `${image}?offset=${offset}`], {
+    input: commands.join('\n') + '\n',
+    reject: false,
+    stripFinalNewline: false,
+  });
+  if (res.exitCode !== 0 && !res.stdout) {
+    throw new BootchainError('DEBUGFS_FAILED', `debugfs could not open the file system at offset ${offset} of ${image}: ${res.stderr.trim()}`, 'check the image with e2fsck -fn "IMG?offset=N"');
+  }
+  return res.stdout;
+}
+
+const quote = (p: string) => `"${p.replace(/(["\\])/g, '\\$1')}"`;
+const joinPath = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
+
+/**
+ * Maps where every boot-relevant byte of a raw disk image lies: partition table, boot
+ * partition, its VBR and the files of its SYSLINUX directory. Works on any image: what it cannot
+ * map is explained in `notes`. Throws only when the file is missing or unreadable.
+ */
+export async function inspectImage(path: string): Promise<DiskMap> {
+  const image = resolve(path);
+  try {
+    await access(image, constants.R_OK);
+    if (!(await stat(image)).isFile() && !(await stat(image)).isBlockDevice()) throw new Error('not a file');
+  } catch (e) {
+    throw new BootchainError('IMAGE_NOT_FOUND', `cannot read disk image ${image}: ${(e as Error).message}`, 'pass the path of a raw disk image (bootchain build writes dist/<name>.img)');
+  }
+  const reader = openFileReader(image);
+  const map: DiskMap = {
+    version: 1, image, sizeBytes: reader.size, sectorSize: 512, partitionTable: 'none',
+    partitions: [], bootPartition: null, syslinuxDir: null, regions: [], notes: [],
+  };
+  let boot: PartitionInfo | undefined;
+  let bootFs: ReturnType<typeof detectFs> = { fs: 'unknown' };
+  try {
+    if (reader.size < SECTOR) {
+      map.notes.push(`image is ${reader.size} bytes, smaller than one sector`);
+      return map;
+    }
+    const table = parsePartitionTable(reader);
+    map.partitionTable = table.kind;
+    map.notes.push(...table.notes);
+    map.regions.push({ name: 'mbr', kind: 'mbr', ranges: [{ start: 0, end: 512 }] });
+    if (table.gpt) {
+      const g = table.gpt;
+      map.regions.push({ name: 'gpt-header', kind: 'gpt-header', ranges: [{ start: g.lba * SECTOR, end: (g.lba + 1) * SECTOR }] });
+      const entryBytes = Math.ceil((g.numEntries * g.entrySize) / SECTOR) * SECTOR;
+      map.regions.push({ name: 'gpt-entries', kind: 'gpt-entries', ranges: [{ start: g.entriesLba * SECTOR, end: g.entriesLba * SECTOR + entryBytes }] });
+    }
+    for (const p of table.partitions) {
+      const start = p.firstLba * SECTOR;
+      if (p.lastLba < p.firstLba || (p.lastLba + 1) * SECTOR > reader.size) {
+        map.notes.push(`partition ${p.number} (sectors ${p.firstLba}–${p.lastLba}) extends beyond the image (${reader.size} bytes)`);
+      }
+      const info = detectFs(reader.read(start, 2048));
+      map.partitions.push({ ...p, fs: info.fs });
+      if (!boot && p.legacyBiosBootable) { boot = { ...p, fs: info.fs }; bootFs = info; }
+    }
+  } finally {
+    reader.close();
+  }
+  if (!boot) {
+    if (map.partitionTable !== 'none') map.notes.push(map.partitionTable === 'gpt' ? 'no GPT partition has the LegacyBIOSBootable attribute (bit 2): gptmbr.bin prints "Missing OS"' : 'no active MBR partition');
+    return map;
+  }
+  map.bootPartition = boot.number;
+  const offset = boot.firstLba * SECTOR;
+  map.regions.push({ name: 'vbr', kind: 'vbr', partition: boot.number, ranges: [{ start: offset, end: offset + SECTOR }] });
+  if (!bootFs.fs.startsWith('ext') || !bootFs.blockSize) {
+    map.notes.push(`boot partition ${boot.number} is ${bootFs.fs}, not ext2/3/4: its files are not mapped`);
+    return map;
+  }
+  map.regions.push(...(await mapSyslinuxFiles(image, offset, bootFs.blockSize, boot.number, map)));
+  return map;
+}
+
+async function mapSyslinuxFiles(image: string, offset: number, blockSize: number, partition: number, map: DiskMap): Promise<Region[]> {
+  const listing = splitSections(await runDebugfs(image, offset, SYSLINUX_DIRS.map((d) => `ls -p ${quote(d)}`)));
+  let dir: string | null = null;
+  let entries: DirEntry[] = [];
+  for (const [i, d] of SYSLINUX_DIRS.entries()) {
+    const list = parseLsP(listing[i]?.body ?? []);
+    if (list.some((e) => e.isFile && e.name === 'ldlinux.sys')) { dir = d; entries = list; break; }
+  }
+  if (!dir) {
+    map.notes.push(`no ldlinux.sys in ${SYSLINUX_DIRS.join(', ')} of partition ${partition}: SYSLINUX is not installed there`);
+    return [];
+  }
+  map.syslinuxDir = dir;
+  const files = entries.filter((e) => e.isFile);
+  if (files.length === 0) return [];
+  const stats = parseStats(await runDebugfs(image, offset, files.map((f) => `stat ${quote(joinPath(dir, f.name))}`)));
+  const regions: Region[] = [];
+  for (const f of files) {
+    const p = joinPath(dir, f.name);
+    const s = stats.find((x) => x.path === p);
+    if (!s?.found) { map.notes.push(`${p}: debugfs stat failed`); continue; }
+    const size = s.size ?? f.size ?? 0;
+    if (s.inline) map.notes.push(`${p}: data is inline in the inode, no block ranges`);
+    regions.push({ name: p, kind: 'file', partition, path: p, size, ranges: runsToRanges(s.runs, size, blockSize, offset) });
+  }
+  return regions;
+}

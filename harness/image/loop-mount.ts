@@ -1,0 +1,71 @@
+import { mkdtempSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, execaSync } from 'execa';
+import { BootchainError } from '../errors.ts';
+import { requireTool } from './host-tools.ts';
+import { guardSignals } from './signal-guard.ts';
+
+/**
+ * Owner of one loop mount of a partition inside an image file (and of its temp mount point).
+ * The kernel picks the loop device (never a hard-coded name) and detaches it on umount.
+ * close() is idempotent and also runs on SIGINT/SIGTERM while the mount is held.
+ */
+export class LoopMount {
+  readonly dir: string;
+  #mounted = false;
+  #closed = false;
+  #release: () => void = () => {};
+
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** Mounts bytes [offset, offset+size) of `image` read-write on a fresh temp dir. */
+  static async open(image: string, offset: number, size: number, prefix = 'image-mnt-'): Promise<LoopMount> {
+    const mount = requireTool('mount');
+    const m = new LoopMount(mkdtempSync(join(tmpdir(), prefix)));
+    m.#release = guardSignals(() => m.closeSync());
+    try {
+      await execa(mount, ['-o', `loop,offset=${offset},sizelimit=${size},noatime`, image, m.dir]);
+      m.#mounted = true;
+    } catch (e) {
+      await m.close();
+      const msg = (e as { stderr?: string }).stderr?.trim() || (e as Error).message;
+      throw new BootchainError('MOUNT_FAILED', `could not loop-mount ${image} at offset ${offset} (size ${size}) on ${m.dir}: ${msg}`, 'check that loop devices are available (losetup -f) and that you are root', { cause: e });
+    }
+    return m;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      if (this.#mounted) {
+        const r = await execa('umount', [this.dir], { reject: false });
+        if (r.exitCode !== 0) await execa('umount', ['-l', this.dir], { reject: false });
+        this.#mounted = false;
+      }
+      try { rmdirSync(this.dir); } catch { /* already gone */ }
+    } finally {
+      this.#release();
+    }
+  }
+
+  /** Synchronous close for signal handlers. */
+  closeSync(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#release();
+    if (this.#mounted) {
+      const r = execaSync('umount', [this.dir], { reject: false });
+      if (r.exitCode !== 0) execaSync('umount', ['-l', this.dir], { reject: false });
+      this.#mounted = false;
+    }
+    try { rmdirSync(this.dir); } catch { /* already gone */ }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

@@ -1,0 +1,7 @@
+/** bootchain's public entry: what scenario and image files may import. */
+export { defineScenario } from './scenario/define.ts';
+export type * from './scenario/define.ts';
+export { defineImage } from './image/types.ts';
+export type { ImageDefinition, ImageLayout, DiskMap } from './image/types.ts';
+export { STAGE_IDS } from './stages/ladder.ts';
+export type { StageId, StageResult, FailureInfo, Verdict } from './stages/ladder.ts';

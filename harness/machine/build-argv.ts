@@ -1,0 +1,66 @@
+import type { MachinePaths, ResolvedMachineOptions } from './types.ts';
+
+/** QemuOpts values escape a comma by doubling it. */
+export function escapeOptValue(v: string): string {
+  return v.replaceAll(',', ',,');
+}
+
+function diskArgs(o: ResolvedMachineOptions): string[] {
+  // snapshot=on: writes land in a temp qcow2 QEMU creates under $TMPDIR (= our temp dir).
+  const drive = ['-drive', `file=${escapeOptValue(o.image)},format=raw,if=none,id=disk0,snapshot=on`];
+  switch (o.diskBus) {
+    case 'virtio':
+      return [...drive, '-device', 'virtio-blk-pci,drive=disk0,bootindex=1'];
+    case 'ide':
+      return [...drive, '-device', 'ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1'];
+    case 'ahci':
+      return [...drive, '-device', 'ahci,id=ahci0', '-device', 'ide-hd,drive=disk0,bus=ahci0.0,bootindex=1'];
+  }
+}
+
+function netArgs(o: ResolvedMachineOptions): string[] {
+  const netdev = ['user', 'id=net0'];
+  if (o.bootfileUrl !== undefined) netdev.push(`bootfile=${escapeOptValue(o.bootfileUrl)}`);
+  // romfile= (empty): the NIC's own iPXE option ROM must not masquerade as the disk's iPXE.
+  return ['-netdev', netdev.join(','), '-device', `${o.nicModel},netdev=net0,romfile=`];
+}
+
+function accelArgs(o: ResolvedMachineOptions): string[] {
+  if (o.accel === 'kvm') return ['-accel', 'kvm'];
+  const a = ['-accel', 'tcg'];
+  if (o.icountShift !== null) a.push('-icount', `shift=${o.icountShift},sleep=off`);
+  return a;
+}
+
+/**
+ * The exact QEMU command line (argv[0] = binary, without any wrapper). Serial goes to stdout,
+ * trace + messages to stderr (both live pipes), QMP to a unix socket in the machine's temp dir.
+ */
+export function buildQemuArgv(o: ResolvedMachineOptions, paths: MachinePaths): string[] {
+  const argv = [
+    o.qemuBinary,
+    '-nodefaults',
+    '-no-user-config',
+    // graphics=off turns on SeaBIOS sercon (BIOS text on serial); -vga std keeps a screen for screendump.
+    '-machine', `${o.machineType},graphics=off`,
+    '-vga', 'std',
+    '-display', 'none',
+    ...accelArgs(o),
+    '-m', String(o.memoryMiB),
+    // "No bootable device" must end QEMU instead of retrying forever.
+    '-no-reboot',
+    '-boot', 'strict=on,reboot-timeout=0',
+    ...diskArgs(o),
+    ...netArgs(o),
+  ];
+  if (o.smbiosSerial !== undefined) argv.push('-smbios', `type=1,serial=${escapeOptValue(o.smbiosSerial)}`);
+  argv.push(
+    '-serial', 'stdio',
+    '-monitor', 'none',
+    '-qmp', `unix:${escapeOptValue(paths.qmpSocket)},server=on,wait=off`,
+    '-msg', 'timestamp=on',
+    '-trace', 'enable=blk_co_preadv',
+    ...o.extraArgs,
+  );
+  return argv;
+}

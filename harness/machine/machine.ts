@@ -1,0 +1,224 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BootchainError } from '../errors.ts';
+import type { MachineExitEvent } from '../events.ts';
+import { buildQemuArgv } from './build-argv.ts';
+import { detectInfraError, explainSpawnFailure, lastQemuError } from './infra-error.ts';
+import { QmpClient } from './qmp-client.ts';
+import { registerCleanup, registerExitKill } from './reaper.ts';
+import { resolveMachineOptions } from './resolve-options.ts';
+import { groupAlive, killGroup, spawnOwned, type OwnedProcess } from './spawn-owned.ts';
+import { LineSplitter, parseTraceLine, toDiskReadEvent } from './trace-parse.ts';
+import type { MachineHooks, MachineOptions, MachinePaths, ResolvedMachineOptions } from './types.ts';
+
+const QMP_CONNECT_MS = 10_000;
+const QUIT_WAIT_MS = 2_000;
+const KILL_WAIT_MS = 2_000;
+const MAX_UNIX_PATH = 107;
+
+/**
+ * Owner of one QEMU process, its temp dir and its QMP socket. close() (idempotent) runs on
+ * success, error, abort and SIGINT/SIGTERM (via the reaper): QMP quit, bounded wait, SIGKILL of
+ * the process group, temp dir removed.
+ */
+export class Machine implements AsyncDisposable {
+  /** Exact command line (without the setpriv/namespace prefix). */
+  readonly argv: string[];
+  /** Resolves once, when QEMU has ended (or could not start). */
+  readonly exited: Promise<MachineExitEvent>;
+  /** Epoch ms that every atMs is relative to. */
+  readonly startedAt: number;
+  readonly options: ResolvedMachineOptions;
+  readonly paths: MachinePaths;
+
+  #hooks: MachineHooks;
+  #proc: OwnedProcess | null = null;
+  #qmp: QmpClient | null = null;
+  #stderrLines: string[] = [];
+  #traceLines: string[] = [];
+  #infraError: string | null = null;
+  #killedByUs = false;
+  #closing: Promise<void> | null = null;
+  #resolveExited!: (e: MachineExitEvent) => void;
+  #unregister: Array<() => void> = [];
+
+  private constructor(opts: ResolvedMachineOptions, paths: MachinePaths, hooks: MachineHooks) {
+    this.options = opts;
+    this.paths = paths;
+    this.startedAt = opts.startedAt;
+    this.#hooks = hooks;
+    this.argv = buildQemuArgv(opts, paths);
+    this.exited = new Promise((r) => (this.#resolveExited = r));
+  }
+
+  /** Starts QEMU and connects QMP. QEMU's own failures resolve `exited` with infraError. */
+  static async start(opts: MachineOptions, hooks: MachineHooks, signal?: AbortSignal): Promise<Machine> {
+    const resolved = resolveMachineOptions(opts);
+    signal?.throwIfAborted();
+    await checkImage(resolved.image);
+    const dir = await fsp.mkdtemp(path.join(resolved.tmpRoot, 'bootchain-qemu-'));
+    const paths: MachinePaths = { dir, qmpSocket: path.join(dir, 'qmp.sock') };
+    const m = new Machine(resolved, paths, hooks);
+    // Register before spawning: a signal during start-up must still clean up.
+    m.#unregister.push(registerCleanup(() => m.close()));
+    m.#unregister.push(registerExitKill(() => m.#killSync()));
+    const onAbort = (): void => void m.close();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void m.exited.then(() => signal?.removeEventListener('abort', onAbort));
+    try {
+      if (paths.qmpSocket.length > MAX_UNIX_PATH)
+        throw new BootchainError(
+          'MACHINE_TMP_PATH_TOO_LONG',
+          `QMP socket path ${paths.qmpSocket} is longer than ${MAX_UNIX_PATH} bytes`,
+          'use a shorter tmpRoot',
+        );
+      m.#spawn();
+      await m.#connectQmp(signal);
+    } catch (e) {
+      await m.close();
+      throw e;
+    }
+    return m;
+  }
+
+  #spawn(): void {
+    const proc = spawnOwned(this.argv, { wrapper: this.options.wrapper, env: { TMPDIR: this.paths.dir } });
+    this.#proc = proc;
+    proc.stdout.on('data', (chunk: Buffer) => this.#hooks.onSerial(chunk, Date.now() - this.startedAt));
+    const split = new LineSplitter();
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (d: string) => split.push(d).forEach((l) => this.#onStderrLine(l)));
+    void proc.then((result) => {
+      split.flush().forEach((l) => this.#onStderrLine(l));
+      const cause = (result as { cause?: unknown }).cause;
+      const spawnFailed = proc.pid === undefined || (result.exitCode === undefined && !result.signal);
+      const ev: MachineExitEvent = {
+        kind: 'exit',
+        atMs: Date.now() - this.startedAt,
+        code: result.exitCode ?? null,
+        signal: result.signal ?? null,
+      };
+      const infra = spawnFailed
+        ? explainSpawnFailure(this.options.qemuBinary, cause)
+        : this.#infraError ?? (this.#killedByUs ? null : this.#explainExit(ev));
+      if (infra) ev.infraError = infra;
+      this.#resolveExited(ev);
+      this.#hooks.onEvent(ev);
+    });
+  }
+
+  #explainExit(ev: MachineExitEvent): string | null {
+    if (ev.code === 0) return null;
+    const text = this.stderrText();
+    const known = detectInfraError(text);
+    if (known) return known.message;
+    const how = ev.signal ? `was killed by ${ev.signal}` : `exited with code ${ev.code}`;
+    const qemuSaid = lastQemuError(text);
+    return `QEMU ${how}${qemuSaid ? `: ${qemuSaid}` : ''}`;
+  }
+
+  #onStderrLine(line: string): void {
+    const read = parseTraceLine(line);
+    if (read) {
+      this.#traceLines.push(line);
+      this.#hooks.onEvent(toDiskReadEvent(read, this.startedAt));
+      return;
+    }
+    this.#stderrLines.push(line);
+    const infra = this.#infraError === null ? detectInfraError(line) : null;
+    if (infra?.fatalWhileRunning) {
+      // QEMU pauses (KVM) or aborts: end it, the guest cannot make progress.
+      this.#infraError = infra.message;
+      void this.#stop();
+    }
+  }
+
+  async #connectQmp(signal?: AbortSignal): Promise<void> {
+    const proc = this.#proc;
+    if (!proc || proc.pid === undefined) return; // spawn failed: `exited` carries the reason
+    const exitedFirst = this.exited.then(() => null);
+    const qmp = await Promise.race([QmpClient.connect(this.paths.qmpSocket, QMP_CONNECT_MS, signal), exitedFirst]);
+    if (qmp) this.#qmp = qmp;
+  }
+
+  /** Raw serial input for the guest (e.g. a key press at `boot:`). */
+  writeSerial(data: string | Buffer): void {
+    this.#proc?.stdin.write(data);
+  }
+
+  /** Saves the VGA screen as PNG via QMP. */
+  async screendump(pngPath: string): Promise<void> {
+    if (!this.#qmp || this.#closing)
+      throw new BootchainError('MACHINE_NOT_RUNNING', `Cannot take a screendump to ${pngPath}: QEMU is not running`);
+    await this.#qmp.execute('screendump', { filename: path.resolve(pngPath), format: 'png' });
+  }
+
+  /** QEMU's stderr without the disk-read trace lines. */
+  stderrText(): string {
+    return this.#stderrLines.join('\n');
+  }
+
+  /** The raw `blk_co_preadv` trace lines, for artifacts. */
+  traceText(): string {
+    return this.#traceLines.join('\n');
+  }
+
+  async #stop(): Promise<void> {
+    const proc = this.#proc;
+    if (!proc || proc.pid === undefined) return;
+    const pid = proc.pid;
+    const ended = this.exited.then(() => true);
+    const within = (ms: number): Promise<boolean> =>
+      Promise.race([ended, sleep(ms, undefined, { ref: false }).then(() => false)]);
+    this.#killedByUs = true;
+    if (this.#qmp && groupAlive(pid)) {
+      await Promise.race([this.#qmp.execute('quit').catch(() => undefined), sleep(QUIT_WAIT_MS, undefined, { ref: false })]);
+      await within(QUIT_WAIT_MS);
+    }
+    // Always kill the group: QEMU may have left helpers, or ignored quit.
+    killGroup(pid, 'SIGKILL');
+    await within(KILL_WAIT_MS);
+  }
+
+  #killSync(): void {
+    const pid = this.#proc?.pid;
+    if (pid !== undefined) killGroup(pid, 'SIGKILL');
+    fs.rmSync(this.paths.dir, { recursive: true, force: true });
+  }
+
+  /** Idempotent: stops QEMU and removes the temp dir and QMP socket. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      try {
+        await this.#stop();
+      } finally {
+        this.#qmp?.close();
+        this.#proc?.stdin.destroy();
+        await fsp.rm(this.paths.dir, { recursive: true, force: true });
+        for (const u of this.#unregister.splice(0)) u();
+      }
+    })();
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+async function checkImage(image: string): Promise<void> {
+  try {
+    const st = await fsp.stat(image);
+    if (!st.isFile() && !st.isBlockDevice()) throw new Error('not a regular file');
+    await fsp.access(image, fs.constants.R_OK);
+  } catch (e) {
+    throw new BootchainError(
+      'IMAGE_NOT_FOUND',
+      `Disk image ${image} cannot be read: ${e instanceof Error ? e.message : String(e)}`,
+      'build it first (bootchain build) or pass the path of an existing raw image',
+      { cause: e },
+    );
+  }
+}

@@ -1,0 +1,59 @@
+import os from 'node:os';
+import { BootchainError } from '../errors.ts';
+import type { MachineOptions, ResolvedMachineOptions } from './types.ts';
+
+const DISK_BUSES = ['virtio', 'ide', 'ahci'] as const;
+const NIC_MODELS = ['virtio-net-pci', 'e1000', 'rtl8139'] as const;
+const ACCELS = ['tcg', 'kvm'] as const;
+
+function invalid(field: string, expected: string, got: unknown): BootchainError {
+  return new BootchainError(
+    'MACHINE_OPTION_INVALID',
+    `Machine option \`${field}\`: expected ${expected}, got \`${JSON.stringify(got)}\``,
+    `fix \`${field}\` in the scenario or on the command line`,
+  );
+}
+
+/** Applies defaults and validates eagerly, with messages that name the field. */
+export function resolveMachineOptions(o: MachineOptions, now = Date.now()): ResolvedMachineOptions {
+  if (typeof o.image !== 'string' || o.image === '') throw invalid('image', 'a path to a raw disk image', o.image);
+  const accel = o.accel ?? 'tcg';
+  if (!ACCELS.includes(accel)) throw invalid('accel', `one of ${ACCELS.join(', ')}`, accel);
+  const icountShift = o.icountShift ?? null;
+  if (icountShift !== null) {
+    if (!Number.isInteger(icountShift) || icountShift < 0 || icountShift > 10)
+      throw invalid('icountShift', 'null or an integer 0..10', icountShift);
+    if (accel !== 'tcg')
+      throw new BootchainError(
+        'MACHINE_OPTION_INVALID',
+        `Machine option \`icountShift\` (${icountShift}) needs accel tcg, got \`${accel}\``,
+        'drop icountShift or use --accel tcg: -icount only works with TCG',
+      );
+  }
+  const memoryMiB = o.memoryMiB ?? 256;
+  if (!Number.isInteger(memoryMiB) || memoryMiB < 16) throw invalid('memoryMiB', 'an integer >= 16', memoryMiB);
+  const diskBus = o.diskBus ?? 'virtio';
+  if (!DISK_BUSES.includes(diskBus)) throw invalid('diskBus', `one of ${DISK_BUSES.join(', ')}`, diskBus);
+  const nicModel = o.nicModel ?? 'virtio-net-pci';
+  if (!NIC_MODELS.includes(nicModel)) throw invalid('nicModel', `one of ${NIC_MODELS.join(', ')}`, nicModel);
+  const extraArgs = o.extraArgs ?? [];
+  if (!Array.isArray(extraArgs) || extraArgs.some((a) => typeof a !== 'string'))
+    throw invalid('extraArgs', 'an array of strings', extraArgs);
+  const r: ResolvedMachineOptions = {
+    image: o.image,
+    accel,
+    icountShift,
+    memoryMiB,
+    diskBus,
+    nicModel,
+    machineType: o.machineType ?? 'pc',
+    qemuBinary: o.qemuBinary ?? 'qemu-system-x86_64',
+    extraArgs,
+    tmpRoot: o.tmpRoot ?? os.tmpdir(),
+    startedAt: o.startedAt ?? now,
+    wrapper: o.wrapper ?? [],
+  };
+  if (o.smbiosSerial !== undefined) r.smbiosSerial = o.smbiosSerial;
+  if (o.bootfileUrl !== undefined) r.bootfileUrl = o.bootfileUrl;
+  return r;
+}

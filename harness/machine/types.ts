@@ -1,0 +1,48 @@
+import type { BootEvent } from '../events.ts';
+
+export type Accel = 'tcg' | 'kvm';
+export type DiskBus = 'virtio' | 'ide' | 'ahci';
+export type NicModel = 'virtio-net-pci' | 'e1000' | 'rtl8139';
+
+/** How to run one QEMU guest. Typed data: scenarios and matrices build these. */
+export interface MachineOptions {
+  /** Raw disk image. Never modified: writes go to a throw-away overlay. */
+  image: string;
+  accel?: Accel;
+  /** null = real time; N = `-icount shift=N,sleep=off` (TCG only). */
+  icountShift?: number | null;
+  memoryMiB?: number;
+  diskBus?: DiskBus;
+  nicModel?: NicModel;
+  /** SMBIOS type 1 serial number (iPXE's `${serial}`). */
+  smbiosSerial?: string;
+  /** Filename slirp's DHCP hands out (iPXE autoboots it when it has no script). */
+  bootfileUrl?: string;
+  machineType?: string;
+  qemuBinary?: string;
+  extraArgs?: string[];
+  /** Parent of the per-machine temp dir (default os.tmpdir()). */
+  tmpRoot?: string;
+  /** Epoch ms that event times are relative to (default: when start() is called). */
+  startedAt?: number;
+  /** Argv prefix QEMU runs under (e.g. a network-namespace wrapper). */
+  wrapper?: string[];
+}
+
+export type ResolvedMachineOptions = Required<
+  Omit<MachineOptions, 'smbiosSerial' | 'bootfileUrl' | 'startedAt' | 'wrapper'>
+> &
+  Pick<MachineOptions, 'smbiosSerial' | 'bootfileUrl'> & { startedAt: number; wrapper: string[] };
+
+export interface MachineHooks {
+  /** Raw serial bytes as QEMU delivers them; atMs since machine start. */
+  onSerial(chunk: Buffer, atMs: number): void;
+  /** disk-read and exit events. */
+  onEvent(e: BootEvent): void;
+}
+
+/** Files the machine owns inside its temp dir. */
+export interface MachinePaths {
+  dir: string;
+  qmpSocket: string;
+}

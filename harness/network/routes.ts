@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { BootchainError } from '../errors.ts';
+
+/** One stub route. Typed data: scenarios list these. */
+export interface RouteDef {
+  /** Exact path, or a prefix ending in '*' ("/configs/*", "*" = everything). */
+  path: string;
+  /** Name shown in the ledger (default: `path`). */
+  name?: string;
+  status?: number;
+  body?: string;
+  /** Host file served as the body (read per request). */
+  file?: string;
+  /** Serve files under this dir for the part of the request path after the prefix. */
+  dir?: string;
+  /** Body with ${stub}, ${query.NAME}, ${path}, ${marker} substituted (other ${…} left for iPXE). */
+  template?: string;
+  contentType?: string;
+  delayMs?: number;
+  headers?: Record<string, string>;
+}
+
+/** Checks routes eagerly; errors name the route and field. */
+export function validateRoutes(routes: RouteDef[]): void {
+  routes.forEach((r, i) => {
+    const where = `route #${i + 1} (${JSON.stringify(r.path)})`;
+    const bad = (field: string, msg: string): BootchainError =>
+      new BootchainError('STUB_ROUTE_INVALID', `${where}: \`${field}\` ${msg}`, 'fix the route definition');
+    if (typeof r.path !== 'string' || !(r.path.startsWith('/') || r.path === '*'))
+      throw bad('path', 'must start with "/" (or be "*")');
+    const sources = (['body', 'file', 'dir', 'template'] as const).filter((k) => r[k] !== undefined);
+    if (sources.length > 1) throw bad(sources.join('/'), 'are exclusive: give only one body source');
+    if (r.dir !== undefined && !r.path.endsWith('*')) throw bad('dir', 'needs a prefix path ending in "*"');
+    if (r.status !== undefined && (!Number.isInteger(r.status) || r.status < 100 || r.status > 599))
+      throw bad('status', `must be an HTTP status 100..599, got ${String(r.status)}`);
+    if (r.delayMs !== undefined && !(Number.isFinite(r.delayMs) && r.delayMs >= 0))
+      throw bad('delayMs', `must be a non-negative number, got ${String(r.delayMs)}`);
+    if (r.file !== undefined && !fs.existsSync(r.file)) throw bad('file', `names a missing host file ${r.file}`);
+    if (r.dir !== undefined && !fs.statSync(r.dir, { throwIfNoEntry: false })?.isDirectory())
+      throw bad('dir', `names a missing host directory ${r.dir}`);
+  });
+}
+
+/** First route whose exact path or '*' prefix matches; the part after the prefix as `rest`. */
+export function matchRoute(routes: RouteDef[], reqPath: string): { route: RouteDef; rest: string } | null {
+  for (const route of routes) {
+    if (route.path.endsWith('*')) {
+      const prefix = route.path.slice(0, -1);
+      if (reqPath.startsWith(prefix)) return { route, rest: reqPath.slice(prefix.length) };
+    } else if (route.path === reqPath) return { route, rest: '' };
+  }
+  return null;
+}
+
+/** Resolves `rest` inside `dir`; null when it would leave the dir (.., absolute, NUL). */
+export function resolveInside(dir: string, rest: string): string | null {
+  let rel: string;
+  try {
+    rel = decodeURIComponent(rest);
+  } catch {
+    return null;
+  }
+  if (rel.includes('\0') || rel.split(/[\\/]/).includes('..')) return null;
+  const root = path.resolve(dir);
+  const full = path.resolve(root, '.' + path.sep + rel);
+  return full === root || full.startsWith(root + path.sep) ? full : null;
+}
+
+export function routeName(r: RouteDef): string {
+  return r.name ?? r.path;
+}
+
+/** Default for `bootchain boot` without --serve: any path answers an iPXE script echoing the marker. */
+export function defaultChainRoutes(marker: string): RouteDef[] {
+  return [{ path: '/*', name: 'default-chain', template: `#!ipxe\necho ${marker}\n`, contentType: 'text/plain' }];
+}
+
+/** Serves the files of a host directory at the stub's root. */
+export function serveDirRoutes(dir: string): RouteDef[] {
+  return [{ path: '/*', name: `dir:${dir}`, dir }];
+}

@@ -1,0 +1,42 @@
+import type { FailureInfo, StageResult, Verdict } from '../stages/ladder.ts';
+import type { LedgerEntry } from '../events.ts';
+
+/** The documented `--json` report (README "JSON report"). Keep the top-level keys stable. */
+export interface BootReport {
+  verdict: Verdict;
+  stages: Array<{ id: string; status: StageResult['status']; atMs: number | null; guestMs: number | null; evidence: string[] }>;
+  failure: (Pick<FailureInfo, 'stage' | 'message' | 'hint'> & { code: string }) | null;
+  ledger: LedgerEntry[];
+  artifacts: string;
+  image: string;
+  scenario: string | null;
+  endedBy: string;
+  wallMs: number;
+  notes: string[];
+}
+
+export function toBootReport(x: {
+  verdict: Verdict;
+  stages: StageResult[];
+  failure: FailureInfo | null;
+  ledger: LedgerEntry[];
+  artifactsDir: string;
+  image: string;
+  scenario: string | null;
+  endedBy: string;
+  wallMs: number;
+  notes: string[];
+}): BootReport {
+  return {
+    verdict: x.verdict,
+    stages: x.stages.map((s) => ({ id: s.id, status: s.status, atMs: s.atMs, guestMs: s.guestMs, evidence: s.evidence })),
+    failure: x.failure ? { stage: x.failure.stage, code: x.failure.code, message: x.failure.message, hint: x.failure.hint } : null,
+    ledger: x.ledger,
+    artifacts: x.artifactsDir,
+    image: x.image,
+    scenario: x.scenario,
+    endedBy: x.endedBy,
+    wallMs: x.wallMs,
+    notes: x.notes,
+  };
+}

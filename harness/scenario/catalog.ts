@@ -1,0 +1,56 @@
+import { readdir } from 'node:fs/promises';
+import { join, resolve, basename } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BootchainError } from '../errors.ts';
+import type { ScenarioDefinition } from './define.ts';
+import { validateScenario } from './validate.ts';
+
+export interface LoadedScenario {
+  name: string;
+  file: string;
+  def: ScenarioDefinition;
+}
+
+export const DEFAULT_SCENARIOS_DIR = resolve(import.meta.dirname, '../../scenarios');
+
+/** Names of the scenario files in DIR (`<name>.ts`), sorted. */
+export async function listScenarioNames(dir = DEFAULT_SCENARIOS_DIR): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    throw new BootchainError('SCENARIOS_DIR_MISSING', `scenario folder ${dir} does not exist`, 'run bootchain from the project root or pass --scenarios DIR');
+  }
+  return entries
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.startsWith('_'))
+    .map((f) => basename(f, '.ts'))
+    .sort();
+}
+
+/** Loads and validates one scenario; an unknown name lists the valid ones. */
+export async function loadScenario(name: string, dir = DEFAULT_SCENARIOS_DIR): Promise<LoadedScenario> {
+  const names = await listScenarioNames(dir);
+  if (!names.includes(name)) {
+    throw new BootchainError(
+      'SCENARIO_UNKNOWN',
+      `unknown scenario "${name}"; valid scenarios: ${names.join(', ')}`,
+      `pick one of the names above (files in ${dir})`,
+    );
+  }
+  const file = join(dir, `${name}.ts`);
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (e) {
+    throw new BootchainError('SCENARIO_BROKEN', `scenario file ${file} failed to load: ${(e as Error).message}`, 'fix the syntax or import error in that file');
+  }
+  return { name, file, def: validateScenario(mod.default, file) };
+}
+
+/** Loads every scenario (all must be valid: a broken one is an error, not a skip). */
+export async function loadAllScenarios(dir = DEFAULT_SCENARIOS_DIR): Promise<LoadedScenario[]> {
+  const names = await listScenarioNames(dir);
+  const out: LoadedScenario[] = [];
+  for (const n of names) out.push(await loadScenario(n, dir));
+  return out;
+}

@@ -1,0 +1,80 @@
+import type { StageId } from '../stages/ladder.ts';
+
+/** A stub route, as scenarios write it (mirrors the HTTP stub's RouteDef). */
+export interface ScenarioRoute {
+  /** Exact path, or a prefix ending in `*`. */
+  path: string;
+  status?: number;
+  body?: string;
+  /** A file relative to the scenario file's folder, or absolute. */
+  file?: string;
+  /** Body with `${stub}`, `${query.NAME}`, `${marker}` filled in per request. */
+  template?: string;
+  contentType?: string;
+  delayMs?: number;
+}
+
+/** A request the stub's ledger must hold after the run. Values may use `${serial}` (the SMBIOS serial). */
+export interface LedgerExpectation {
+  method?: string;
+  path: string;
+  query?: Record<string, string>;
+}
+
+export interface ScenarioMachine {
+  smbiosSerial?: string;
+  memoryMiB?: number;
+  diskBus?: 'virtio' | 'ide' | 'ahci';
+  nicModel?: 'virtio-net-pci' | 'e1000' | 'rtl8139';
+  accel?: 'tcg' | 'kvm';
+  /** Path on the stub handed to iPXE as the DHCP filename (for images whose iPXE has no script). */
+  bootfile?: string;
+  extraArgs?: string[];
+}
+
+/** Which image a scenario boots. */
+export type ScenarioImage =
+  | string
+  | {
+      /** An image definition under images/. */
+      name: string;
+      /**
+       * Files to add or replace, keyed by their path in the image definition (e.g. "extlinux/extlinux.conf").
+       * Text may use `{{stub}}` (the stub's URL as the guest sees it) and `{{marker}}`.
+       */
+      overlay?: Record<string, string>;
+      /** Damage done to the built image, for failure scenarios (applied to a copy). */
+      corrupt?: ImageCorruption[];
+    };
+
+/** Byte-level damage applied to a copy of a built image, by region of its disk map. */
+export type ImageCorruption =
+  | { region: 'mbr-code' | 'mbr-signature' | 'vbr' | 'vbr-signature'; fill?: number }
+  | { region: 'file'; path: string; fill?: number; offset?: number; length?: number }
+  | { region: 'delete-file'; path: string }
+  | { region: 'gpt-attribute'; partition: number; legacyBootable: boolean };
+
+export type ScenarioExpectation =
+  | { pass: StageId }
+  | { failAt: StageId; code?: string };
+
+export interface ScenarioDefinition {
+  description: string;
+  image: ScenarioImage;
+  machine?: ScenarioMachine;
+  routes?: ScenarioRoute[];
+  expect: ScenarioExpectation;
+  /** Requests the ledger must hold (pass scenarios). */
+  ledger?: LedgerExpectation[];
+  /** Text that must appear on the console. */
+  console?: string[];
+  /** Overall timeout in ms (guest boots are seconds; default 120 000). */
+  timeoutMs?: number;
+  /** Tags for selection (e.g. "negative"). */
+  tags?: string[];
+}
+
+/** Identity function that gives scenario files their types; validation happens at load. */
+export function defineScenario(def: ScenarioDefinition): ScenarioDefinition {
+  return def;
+}

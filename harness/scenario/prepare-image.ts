@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { access, mkdir, rename, stat, open, rm } from 'node:fs/promises';
+import { join, resolve, basename } from 'node:path';
+import { execa } from 'execa';
+import { BootchainError } from '../errors.ts';
+import { inspectImage } from '../image/index.ts';
+import { readMappedFile, findFileRegion } from '../image/read-mapped-file.ts';
+import { parseSyslinuxConfig, ipxeScriptSource } from '../lint/extlinux-config.ts';
+import type { DiskMap } from '../image/types.ts';
+import type { ImageCorruption } from './define.ts';
+
+export interface PreparedImage {
+  /** The raw image QEMU boots (never written by QEMU: it runs in snapshot mode). */
+  image: string;
+  map: DiskMap | null;
+  scriptSource: 'command line' | 'initrd' | null;
+  notes: string[];
+}
+
+const CACHE_DIR = resolve(process.env.BOOTCHAIN_CACHE ?? '.cache');
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** A .img.gz is decompressed once into the cache (sparse), keyed by the hash of the compressed file. */
+async function decompressed(gz: string): Promise<string> {
+  const out = join(CACHE_DIR, 'images', `${(await sha256File(gz)).slice(0, 24)}-${basename(gz, '.gz')}`);
+  try {
+    await access(out);
+    return out;
+  } catch {}
+  await mkdir(join(CACHE_DIR, 'images'), { recursive: true });
+  const tmp = `${out}.tmp-${process.pid}`;
+  try {
+    const unzip = (await hasTool('pigz')) ? 'pigz' : 'gzip';
+    await execa({ shell: false })`${unzip} -dc ${gz}`.pipe`dd of=${tmp} bs=1M conv=sparse status=none`;
+    await rename(tmp, out);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new BootchainError('IMAGE_GZIP_BROKEN', `${gz} could not be decompressed: ${(e as Error).message.split('\n')[0]}`, 'check the file with `gzip -t`; bootchain boots raw images and .img.gz files');
+  }
+  return out;
+}
+
+async function hasTool(name: string): Promise<boolean> {
+  return (await execa('sh', ['-c', `command -v ${name}`], { reject: false })).exitCode === 0;
+}
+
+/** Resolves the image a boot runs from (raw or .gz), applies scenario damage to a copy, and maps it. */
+export async function prepareBootImage(input: string, o: { corrupt?: ImageCorruption[]; workDir: string }): Promise<PreparedImage> {
+  const notes: string[] = [];
+  const abs = resolve(input);
+  const st = await stat(abs).catch(() => null);
+  if (!st?.isFile()) throw new BootchainError('IMAGE_MISSING', `image ${input} does not exist or is not a file`, 'build one with `npx bootchain build` or pass the path of a raw/.img.gz disk image');
+  let image = abs.endsWith('.gz') ? await decompressed(abs) : abs;
+  let map = await mapOrNull(image, notes);
+  if (o.corrupt?.length) {
+    if (!map) throw new BootchainError('CORRUPT_NEEDS_MAP', `cannot damage ${input}: it has no disk map`, 'corruptions need an image bootchain can map');
+    const copy = join(o.workDir, 'disk.img');
+    await execa('cp', ['--sparse=always', image, copy]);
+    for (const c of o.corrupt) await applyCorruption(copy, map, c);
+    image = copy;
+    map = await mapOrNull(image, notes);
+  }
+  let scriptSource: PreparedImage['scriptSource'] = null;
+  if (map) {
+    const conf = findFileRegion(map, 'extlinux.conf') ?? findFileRegion(map, 'syslinux.cfg');
+    if (conf) {
+      const cfg = parseSyslinuxConfig((await readMappedFile(image, conf)).toString('latin1'));
+      const initrds = new Map<string, boolean>();
+      for (const l of cfg.labels) for (const f of l.initrd) {
+        const r = findFileRegion(map, f);
+        initrds.set(f, r ? (await readMappedFile(image, r)).subarray(0, 6).toString('latin1') === '#!ipxe' : false);
+      }
+      scriptSource = ipxeScriptSource(cfg, (f) => initrds.get(f) ?? false);
+    }
+  }
+  return { image, map, scriptSource, notes };
+}
+
+async function mapOrNull(image: string, notes: string[]): Promise<DiskMap | null> {
+  try {
+    const map = await inspectImage(image);
+    notes.push(...map.notes);
+    return map;
+  } catch (e) {
+    notes.push(`no disk map (${(e as Error).message}); silent stages are judged from the console only`);
+    return null;
+  }
+}
+
+async function patch(image: string, offset: number, bytes: Buffer): Promise<void> {
+  const fh = await open(image, 'r+');
+  try {
+    await fh.write(bytes, 0, bytes.length, offset);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function applyCorruption(image: string, map: DiskMap, c: ImageCorruption): Promise<void> {
+  const fill = 'fill' in c && c.fill !== undefined ? c.fill : 0;
+  const vbr = map.regions.find((r) => r.kind === 'vbr');
+  switch (c.region) {
+    case 'mbr-code': return patch(image, 0, Buffer.alloc(440, fill));
+    case 'mbr-signature': return patch(image, 510, Buffer.alloc(2, fill));
+    case 'vbr':
+    case 'vbr-signature': {
+      if (!vbr) throw new BootchainError('CORRUPT_NO_VBR', 'the image has no boot partition to damage', 'pick another corruption');
+      const start = vbr.ranges[0]!.start;
+      return c.region === 'vbr' ? patch(image, start, Buffer.alloc(512, fill)) : patch(image, start + 510, Buffer.alloc(2, fill));
+    }
+    case 'file': {
+      const r = map.regions.find((x) => x.kind === 'file' && x.path === c.path);
+      if (!r) throw new BootchainError('CORRUPT_NO_FILE', `the image has no file ${c.path} to damage`, `files: ${map.regions.filter((x) => x.kind === 'file').map((x) => x.path).join(', ')}`);
+      const off = c.offset ?? 0;
+      const len = Math.min(c.length ?? (r.size ?? 0) - off, (r.size ?? 0) - off);
+      // Write through the file's own ranges so the damage lands where SYSLINUX reads it.
+      let pos = 0;
+      for (const rg of r.ranges) {
+        const a = Math.max(off, pos), b = Math.min(off + len, pos + (rg.end - rg.start));
+        if (b > a) await patch(image, rg.start + (a - pos), Buffer.alloc(b - a, fill));
+        pos += rg.end - rg.start;
+      }
+      return;
+    }
+    case 'delete-file': {
+      const part = map.partitions.find((p) => p.number === map.bootPartition);
+      if (!part) throw new BootchainError('CORRUPT_NO_VBR', 'the image has no boot partition', 'pick another corruption');
+      await execa('debugfs', ['-w', '-R', `rm ${c.path}`, `${image}?offset=${part.firstLba * 512}`]);
+      return;
+    }
+    case 'gpt-attribute':
+      await execa('sfdisk', ['--part-attrs', image, String(c.partition), c.legacyBootable ? 'LegacyBIOSBootable' : '']);
+      return;
+  }
+}

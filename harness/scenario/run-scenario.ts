@@ -1,0 +1,125 @@
+import { join, resolve, dirname, isAbsolute } from 'node:path';
+import { createHash } from 'node:crypto';
+import { buildImage } from '../image/index.ts';
+import { startHttpStub, type RouteDef } from '../network/index.ts';
+import type { LoadedScenario } from './catalog.ts';
+import type { ScenarioRoute, LedgerExpectation } from './define.ts';
+import { runBootSession, type BootSessionResult } from './boot-session.ts';
+import { prepareBootImage } from './prepare-image.ts';
+import { newArtifactsDir } from '../report/artifacts.ts';
+import type { BootEvent, LedgerEntry } from '../events.ts';
+
+export interface ScenarioOutcome {
+  name: string;
+  ok: boolean;
+  /** Each expectation that did not hold, in words. */
+  problems: string[];
+  result: BootSessionResult;
+  image: string;
+  notes: string[];
+}
+
+export interface RunScenarioOptions {
+  artifactsRoot?: string;
+  distDir?: string;
+  onEvent?: (e: BootEvent) => void;
+  onLog?: (line: string) => void;
+  signal?: AbortSignal;
+  realtime?: boolean;
+}
+
+/** A port that stays the same for a scenario across runs (so its built image stays cached) when free. */
+function preferredPort(name: string): number {
+  const h = createHash('sha256').update(name).digest().readUInt16BE(0);
+  return 20000 + (h % 10000);
+}
+
+function toRouteDefs(routes: ScenarioRoute[] | undefined, file: string): RouteDef[] {
+  return (routes ?? []).map((r) => {
+    const def: RouteDef = { path: r.path };
+    if (r.status !== undefined) def.status = r.status;
+    if (r.body !== undefined) def.body = r.body;
+    if (r.template !== undefined) def.template = r.template;
+    if (r.contentType !== undefined) def.contentType = r.contentType;
+    if (r.delayMs !== undefined) def.delayMs = r.delayMs;
+    if (r.file !== undefined) def.file = isAbsolute(r.file) ? r.file : resolve(dirname(file), r.file);
+    return def;
+  });
+}
+
+/** Runs one scenario end to end: build (cached), boot, track, then check every expectation. */
+export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {}): Promise<ScenarioOutcome> {
+  const def = s.def;
+  const marker = `BOOTCHAIN-MARKER-${s.name}`;
+  const t0 = Date.now();
+  const stub = await startHttpStub({ routes: toRouteDefs(def.routes, s.file), startedAt: t0, marker, port: preferredPort(s.name) });
+  try {
+    const stubUrl = stub.guestUrl('').replace(/\/$/, '');
+    const img = typeof def.image === 'string' ? { name: def.image } : def.image;
+    const overlay: Record<string, string> = {};
+    for (const [k, v] of Object.entries(img.overlay ?? {})) overlay[k] = v.replaceAll('{{stub}}', stubUrl).replaceAll('{{marker}}', marker);
+    const hasOverlay = Object.keys(overlay).length > 0;
+    const built = await buildImage(
+      { name: img.name, overlay, gzip: false, ...(hasOverlay ? { outName: `scenario-${s.name}` } : {}), ...(o.distDir ? { distDir: o.distDir } : {}) },
+      o.onLog,
+    );
+    const artifactsDir = await newArtifactsDir(o.artifactsRoot, s.name);
+    const prepared = await prepareBootImage(built.imagePath, { corrupt: 'corrupt' in img ? img.corrupt ?? [] : [], workDir: artifactsDir });
+    const serial = def.machine?.smbiosSerial ?? `BC-${s.name}`;
+    const result = await runBootSession({
+      image: prepared.image,
+      diskMap: prepared.map,
+      machine: {
+        ...(def.machine?.accel ? { accel: def.machine.accel } : {}),
+        ...(def.machine?.memoryMiB ? { memoryMiB: def.machine.memoryMiB } : {}),
+        ...(def.machine?.diskBus ? { diskBus: def.machine.diskBus } : {}),
+        ...(def.machine?.nicModel ? { nicModel: def.machine.nicModel } : {}),
+        ...(def.machine?.extraArgs ? { extraArgs: def.machine.extraArgs } : {}),
+        smbiosSerial: serial,
+      },
+      routes: [],
+      stub,
+      bootfile: def.machine?.bootfile ?? null,
+      finalStage: 'pass' in def.expect ? def.expect.pass : 'chain',
+      overallTimeoutMs: def.timeoutMs ?? 120_000,
+      scriptSource: prepared.scriptSource,
+      artifactsDir,
+      marker,
+      ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    const problems = checkExpectations(s, result, serial);
+    return { name: s.name, ok: problems.length === 0, problems, result, image: prepared.image, notes: prepared.notes };
+  } finally {
+    await stub.close();
+  }
+}
+
+function ledgerMatches(e: LedgerEntry, x: LedgerExpectation, serial: string): boolean {
+  if (x.method && e.method !== x.method) return false;
+  if (e.path !== x.path) return false;
+  for (const [k, v] of Object.entries(x.query ?? {})) if (e.query[k] !== v.replaceAll('${serial}', serial)) return false;
+  return true;
+}
+
+/** Every scenario expectation that failed, in words a CI log reader understands. */
+export function checkExpectations(s: LoadedScenario, r: Pick<BootSessionResult, 'verdict' | 'stages' | 'failure' | 'ledger' | 'consoleText'>, serial: string): string[] {
+  const def = s.def;
+  const problems: string[] = [];
+  if ('pass' in def.expect) {
+    if (r.verdict !== 'pass') problems.push(`expected every stage up to "${def.expect.pass}" to pass; verdict ${r.verdict}${r.failure ? ` at ${r.failure.stage} [${r.failure.code}]: ${r.failure.message}` : ''}`);
+    for (const x of def.ledger ?? []) {
+      if (!r.ledger.some((e) => ledgerMatches(e, x, serial))) {
+        problems.push(`ledger lacks ${x.method ?? 'any'} ${x.path}${x.query ? ` with ${JSON.stringify(x.query).replaceAll('${serial}', serial)}` : ''}; it holds: ${r.ledger.map((e) => `${e.method} ${e.url}`).join(', ') || 'nothing'}`);
+      }
+    }
+  } else {
+    const failed = r.stages.find((st) => st.status === 'failed');
+    if (r.verdict !== 'fail') problems.push(`expected the boot to fail at "${def.expect.failAt}"; verdict ${r.verdict}`);
+    else if (failed?.id !== def.expect.failAt) problems.push(`expected failure at stage "${def.expect.failAt}", got "${failed?.id ?? 'none'}"`);
+    if (def.expect.code && r.failure?.code !== def.expect.code) problems.push(`expected failure code ${def.expect.code}, got ${r.failure?.code ?? 'none'}`);
+  }
+  for (const text of def.console ?? []) if (!r.consoleText.includes(text)) problems.push(`console never showed "${text}"`);
+  return problems;
+}
+

@@ -1,0 +1,53 @@
+import { BootchainError } from '../errors.ts';
+import { STAGE_IDS } from '../stages/ladder.ts';
+import type { ScenarioDefinition } from './define.ts';
+
+const CORE_STAGES: readonly string[] = STAGE_IDS;
+
+function fail(file: string, field: string, what: string): never {
+  throw new BootchainError('SCENARIO_INVALID', `${file}: field \`${field}\` ${what}`, 'fix the scenario definition (see scenarios/external-script.ts for a working one)');
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Checks a scenario's shape eagerly so a broken file fails at load with the field named. */
+export function validateScenario(value: unknown, file: string): ScenarioDefinition {
+  if (!isObj(value)) fail(file, 'default export', 'must be defineScenario({...})');
+  const v = value;
+  if (typeof v.description !== 'string' || !v.description) fail(file, 'description', 'must be a non-empty string');
+  if (typeof v.image === 'string') {
+    if (!v.image) fail(file, 'image', 'must name an image under images/');
+  } else if (isObj(v.image)) {
+    if (typeof v.image.name !== 'string' || !v.image.name) fail(file, 'image.name', 'must name an image under images/');
+    if (v.image.overlay !== undefined) {
+      if (!isObj(v.image.overlay)) fail(file, 'image.overlay', 'must map image-definition paths to file contents');
+      for (const [k, c] of Object.entries(v.image.overlay)) {
+        if (typeof c !== 'string') fail(file, `image.overlay["${k}"]`, 'must be a string (the file content)');
+        if (k.startsWith('/') || k.split('/').includes('..')) fail(file, `image.overlay["${k}"]`, 'must be a relative path inside the image definition');
+      }
+    }
+    if (v.image.corrupt !== undefined && !Array.isArray(v.image.corrupt)) fail(file, 'image.corrupt', 'must be an array');
+  } else fail(file, 'image', 'must be an image name or { name, overlay?, corrupt? }');
+  if (!isObj(v.expect)) fail(file, 'expect', 'must be { pass: STAGE } or { failAt: STAGE, code? }');
+  const stage = v.expect.pass ?? v.expect.failAt;
+  if (typeof stage !== 'string') fail(file, 'expect', 'must have `pass` or `failAt` naming a stage');
+  if ('pass' in v.expect && 'failAt' in v.expect) fail(file, 'expect', 'cannot have both `pass` and `failAt`');
+  if (!CORE_STAGES.includes(stage)) fail(file, 'pass' in v.expect ? 'expect.pass' : 'expect.failAt', `names unknown stage "${stage}"; stages: ${CORE_STAGES.join(', ')}`);
+  if (v.expect.code !== undefined && typeof v.expect.code !== 'string') fail(file, 'expect.code', 'must be a failure-catalog code string');
+  if (v.routes !== undefined) {
+    if (!Array.isArray(v.routes)) fail(file, 'routes', 'must be an array of routes');
+    v.routes.forEach((r: unknown, i: number) => {
+      if (!isObj(r) || typeof r.path !== 'string' || !r.path.startsWith('/')) fail(file, `routes[${i}].path`, 'must be a path starting with "/"');
+      if (r.status !== undefined && (typeof r.status !== 'number' || r.status < 100 || r.status > 599)) fail(file, `routes[${i}].status`, 'must be an HTTP status code 100-599');
+    });
+  }
+  if (v.machine !== undefined) {
+    if (!isObj(v.machine)) fail(file, 'machine', 'must be an object');
+    const bf = v.machine.bootfile;
+    if (bf !== undefined && (typeof bf !== 'string' || !bf.startsWith('/'))) fail(file, 'machine.bootfile', 'must be a stub path starting with "/"');
+  }
+  if (v.timeoutMs !== undefined && (typeof v.timeoutMs !== 'number' || !(v.timeoutMs > 0))) fail(file, 'timeoutMs', 'must be a positive number of milliseconds');
+  if (v.ledger !== undefined && !Array.isArray(v.ledger)) fail(file, 'ledger', 'must be an array of expected requests');
+  if (v.console !== undefined && !Array.isArray(v.console)) fail(file, 'console', 'must be an array of strings');
+  return v as unknown as ScenarioDefinition;
+}

@@ -1,0 +1,29 @@
+// The end-to-end tier: every scenario under scenarios/ booted in real QEMU. Each stage is its own
+// assertion so TAP/JUnit readers see which stage broke; a failure prints the stage table and console tail.
+import t from 'tap';
+import { loadAllScenarios, loadScenario } from '../../harness/scenario/catalog.ts';
+import { runScenario } from '../../harness/scenario/run-scenario.ts';
+import { formatStageTable } from '../../harness/stages/index.ts';
+import { STAGE_IDS } from '../../harness/stages/ladder.ts';
+
+const only = process.env.BOOTCHAIN_SCENARIO?.split(',').filter(Boolean);
+const scenarios = only?.length ? await Promise.all(only.map((n) => loadScenario(n))) : await loadAllScenarios();
+
+for (const s of scenarios) {
+  t.test(`scenario ${s.name}`, async (t) => {
+    const o = await runScenario(s);
+    const r = o.result;
+    const diag = () => `${formatStageTable(r.stages, r.failure)}\n--- console tail ---\n${r.consoleText.split('\n').slice(-25).join('\n')}\nartifacts: ${r.artifactsDir}`;
+    const target = 'pass' in s.def.expect ? s.def.expect.pass : s.def.expect.failAt;
+    const upto = STAGE_IDS.indexOf(target as (typeof STAGE_IDS)[number]);
+    for (const [i, id] of STAGE_IDS.entries()) {
+      if (i > upto) break;
+      const st = r.stages.find((x) => x.id === id);
+      const want = 'pass' in s.def.expect || i < upto ? 'passed' : 'failed';
+      t.equal(st?.status, want, `stage ${id} ${want}`, { diagnostic: st?.status !== want, stageTable: st?.status !== want ? diag() : undefined });
+    }
+    if ('failAt' in s.def.expect && s.def.expect.code) t.equal(r.failure?.code, s.def.expect.code, `failure code ${s.def.expect.code}`, { hint: r.failure?.hint });
+    t.same(o.problems, [], 'every scenario expectation holds', { details: o.problems.length ? diag() : undefined });
+    if (r.ledger.length) t.comment(`ledger: ${r.ledger.map((e) => `${e.method} ${e.url} → ${e.status}`).join('; ')}`);
+  });
+}
