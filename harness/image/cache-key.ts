@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { execa } from 'execa';
+import { GPTMBR_BIN, requireTool } from './host-tools.ts';
+import type { LoadedImage } from './image-def.ts';
+
+/** Bump when the builder's output for the same inputs changes. */
+export const BUILDER_VERSION = 1;
+
+let toolVersions: Promise<string> | undefined;
+
+/** Versions of the tools whose output lands in the image (memoized per process). */
+export function hostToolVersions(): Promise<string> {
+  toolVersions ??= (async () => {
+    const run = async (tool: string, arg: string) => {
+      const r = await execa(requireTool(tool), [arg], { reject: false, all: true });
+      return `${tool}: ${(r.all ?? '').split('\n')[0]?.trim()}`;
+    };
+    const [ext, mke2fs, sfdisk] = await Promise.all([run('extlinux', '--version'), run('mke2fs', '-V'), run('sfdisk', '--version')]);
+    const gptmbr = createHash('sha256').update(await readFile(requireTool('gptmbr.bin'))).digest('hex');
+    return [ext, mke2fs, sfdisk, `gptmbr.bin(${GPTMBR_BIN}): ${gptmbr}`].join('\n');
+  })();
+  return toolVersions;
+}
+
+/**
+ * sha256 over everything that determines the image bytes: each file's destination and bytes
+ * (including the ipxe.lkrn actually used), the layout, the tool versions and gptmbr.bin.
+ */
+export async function computeCacheKey(img: LoadedImage): Promise<string> {
+  const h = createHash('sha256');
+  h.update(`bootchain-image v${BUILDER_VERSION}\n`);
+  h.update(JSON.stringify(img.layout) + '\n');
+  h.update((await hostToolVersions()) + '\n');
+  for (const f of img.files) {
+    h.update(`${f.dest}\0${f.bytes.length}\0`);
+    h.update(f.bytes);
+  }
+  return h.digest('hex');
+}
+
+/** A GUID derived from the cache key, so the same inputs give the same GPT/fs ids. */
+export function derivedGuid(key: string, salt: string): string {
+  const hex = createHash('sha256').update(`${key}:${salt}`).digest('hex');
+  const v4 = `${hex.slice(0, 12)}4${hex.slice(13, 16)}${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 32)}`;
+  return `${v4.slice(0, 8)}-${v4.slice(8, 12)}-${v4.slice(12, 16)}-${v4.slice(16, 20)}-${v4.slice(20, 32)}`.toUpperCase();
+}

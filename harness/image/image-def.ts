@@ -1,0 +1,134 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join, posix, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BootchainError } from '../errors.ts';
+import { checkBzImage } from './bzimage.ts';
+import { DEBIAN_IPXE_LKRN, requireTool } from './host-tools.ts';
+import { resolveLayout } from './layout.ts';
+import type { ImageDefinition, ImageLayout } from './types.ts';
+
+/** One file that goes into the SYSLINUX directory of the boot partition. */
+export interface ImageFile {
+  /** Path relative to /extlinux, POSIX separators ("extlinux.conf", "ipxe.lkrn"). */
+  dest: string;
+  /** Where it came from, for messages ("images/x/ipxe/ipxe.conf", "overlay ipxe/ipxe.conf"). */
+  origin: string;
+  bytes: Buffer;
+}
+
+export interface LoadedImage {
+  name: string;
+  dir: string;
+  description: string | undefined;
+  layout: ImageLayout;
+  files: ImageFile[];
+  /** Things the user should see in the build output (e.g. Debian's ipxe.lkrn was used). */
+  notices: string[];
+}
+
+/** Files extlinux --install writes itself; an image must not bring its own. */
+const RESERVED = new Set(['ldlinux.sys', 'ldlinux.c32']);
+const SOURCE_DIRS = ['extlinux', 'ipxe'] as const;
+
+/** Names of the image definitions in `imagesDir` (directories holding extlinux/). */
+export async function listImages(imagesDir: string): Promise<string[]> {
+  try {
+    const ents = await readdir(imagesDir, { withFileTypes: true });
+    return ents.filter((e) => e.isDirectory() && existsSync(join(imagesDir, e.name, 'extlinux'))).map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+
+async function walk(dir: string, base = dir): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(p, base)));
+    else if (e.isFile() || (e.isSymbolicLink() && (await stat(p)).isFile())) out.push(relative(base, p).split('\\').join('/'));
+  }
+  return out.sort();
+}
+
+/**
+ * Overlay value: a host path when it is an absolute path to an existing file, else file content.
+ * Keys are paths inside the image definition: "extlinux/extlinux.conf", "ipxe/ipxe.conf".
+ */
+async function overlayBytes(key: string, value: string): Promise<Buffer> {
+  if (isAbsolute(value) && !value.includes('\n') && existsSync(value)) return readFile(value);
+  return Buffer.from(value, 'utf8');
+}
+
+function checkOverlayKey(key: string): { dir: string; rel: string } {
+  const norm = posix.normalize(key);
+  const [dir, ...rest] = norm.split('/');
+  const rel = rest.join('/');
+  if (!(SOURCE_DIRS as readonly string[]).includes(dir ?? '') || !rel || norm.startsWith('..') || posix.isAbsolute(norm)) {
+    throw new BootchainError('BAD_OVERLAY', `overlay key \`${key}\` must be a file path under extlinux/ or ipxe/`, 'e.g. { "ipxe/ipxe.conf": "#!ipxe\\n…" } or { "extlinux/extlinux.conf": "/abs/host/path" }');
+  }
+  return { dir: dir!, rel };
+}
+
+async function loadDefinition(dir: string, label: string): Promise<ImageDefinition> {
+  const file = join(dir, 'image.ts');
+  if (!existsSync(file)) return {};
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+  } catch (e) {
+    throw new BootchainError('BAD_IMAGE_DEF', `${label}/image.ts could not be loaded: ${(e as Error).message}`, 'it must `export default defineImage({...})`', { cause: e });
+  }
+  if (!mod.default || typeof mod.default !== 'object') {
+    throw new BootchainError('BAD_IMAGE_DEF', `${label}/image.ts has no default export object`, 'add `export default defineImage({ layout: {...} })`');
+  }
+  return mod.default as ImageDefinition;
+}
+
+/** Loads and validates `imagesDir/name` (+ overlay): layout, file list, iPXE kernel. */
+export async function loadImage(name: string, imagesDir: string, overlay: Record<string, string> = {}): Promise<LoadedImage> {
+  const dir = resolve(imagesDir, name);
+  const label = join(imagesDir, name);
+  if (!/^[A-Za-z0-9._-]+$/.test(name) || !existsSync(join(dir, 'extlinux'))) {
+    const names = await listImages(imagesDir);
+    const why = existsSync(dir) ? `has no extlinux/ directory` : 'does not exist';
+    throw new BootchainError('IMAGE_NOT_FOUND', `image definition ${label} ${why}`, names.length ? `available images in ${imagesDir}: ${names.join(', ')}` : `no image definitions in ${imagesDir} (each is a directory with extlinux/ and ipxe/)`);
+  }
+  const def = await loadDefinition(dir, label);
+  const layout = resolveLayout(def.layout, `${label}/image.ts layout`);
+  const files = new Map<string, ImageFile>();
+  const add = (f: ImageFile) => {
+    const base = f.dest.split('/').pop()!;
+    if (RESERVED.has(f.dest)) throw new BootchainError('BAD_IMAGE_FILE', `${f.origin}: ${base} is written by \`extlinux --install\` and cannot be supplied`, `remove ${f.origin}`);
+    const prev = files.get(f.dest);
+    if (prev && !f.origin.startsWith('overlay')) throw new BootchainError('BAD_IMAGE_FILE', `${f.origin} and ${prev.origin} both go to /extlinux/${f.dest}`, 'remove one of them');
+    files.set(f.dest, f);
+  };
+  for (const sub of SOURCE_DIRS) {
+    for (const rel of await walk(join(dir, sub))) add({ dest: rel, origin: `${label}/${sub}/${rel}`, bytes: await readFile(join(dir, sub, rel)) });
+  }
+  for (const [key, value] of Object.entries(overlay)) {
+    const { rel } = checkOverlayKey(key);
+    add({ dest: rel, origin: `overlay ${key}`, bytes: await overlayBytes(key, value) });
+  }
+  if (!files.has('extlinux.conf')) {
+    throw new BootchainError('NO_EXTLINUX_CONF', `${label}/extlinux/extlinux.conf is missing`, 'SYSLINUX would print "WARNING: No configuration file found"; add extlinux/extlinux.conf (e.g. DEFAULT ipxe / LABEL ipxe / LINUX ipxe.lkrn)');
+  }
+  const notices: string[] = [];
+  const lkrn = files.get('ipxe.lkrn');
+  if (lkrn) {
+    checkBzImage(lkrn.bytes, lkrn.origin);
+  } else {
+    const debian = requireTool('ipxe.lkrn');
+    files.set('ipxe.lkrn', { dest: 'ipxe.lkrn', origin: DEBIAN_IPXE_LKRN, bytes: await readFile(debian) });
+    notices.push(`notice: ${label}/ipxe/ipxe.lkrn not supplied; using Debian's ${DEBIAN_IPXE_LKRN} (no embedded script, no HTTPS)`);
+  }
+  const total = [...files.values()].reduce((n, f) => n + f.bytes.length, 0);
+  const capacity = layout.bootMiB * 1024 * 1024;
+  if (total > capacity) {
+    const biggest = [...files.values()].sort((a, b) => b.bytes.length - a.bytes.length).slice(0, 3).map((f) => `${f.origin} (${f.bytes.length} B)`).join(', ');
+    throw new BootchainError('FILES_TOO_LARGE', `${label}: files total ${total} bytes, more than the ${layout.bootMiB} MiB boot partition (largest: ${biggest})`, `raise layout.bootMiB in ${label}/image.ts or remove files`);
+  }
+  return { name, dir, description: def.description, layout, files: [...files.values()].sort((a, b) => a.dest.localeCompare(b.dest)), notices };
+}

@@ -1,0 +1,163 @@
+import fsp from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BootchainError } from '../errors.ts';
+import type { LedgerEntry, RequestEvent } from '../events.ts';
+import { registerCleanup } from '../machine/reaper.ts';
+import { matchRoute, resolveInside, routeName, validateRoutes, type RouteDef } from './routes.ts';
+import { renderTemplate } from './template.ts';
+
+/** Slirp's address for the host's loopback, as the guest sees it. */
+export const SLIRP_HOST = '10.0.2.2';
+
+export interface HttpStubOptions {
+  routes: RouteDef[];
+  host?: string;
+  /** Fixed port; absent = a free one chosen by the kernel. */
+  port?: number;
+  onRequest?: (e: RequestEvent) => void;
+  /** Epoch ms that ledger atMs are relative to (normally the machine's start). */
+  startedAt: number;
+  /** Value of ${marker} in templates. */
+  marker?: string;
+  /** Host name the guest uses for the stub (default 10.0.2.2; a DNS name inside a namespace). */
+  guestHost?: string;
+}
+
+export interface HttpStub {
+  readonly port: number;
+  hostUrl(path: string): string;
+  guestUrl(path: string): string;
+  /** Every request, in arrival order. */
+  readonly ledger: LedgerEntry[];
+  /** May be replaced after start (e.g. by the boot session). */
+  onRequest: ((e: RequestEvent) => void) | undefined;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+interface Reply {
+  status: number;
+  body: Buffer;
+  route: string | null;
+  headers: Record<string, string>;
+}
+
+const withSlash = (p: string): string => (p.startsWith('/') ? p : `/${p}`);
+
+/** Starts the HTTP stub (owner object: idempotent close, registered with the reaper). */
+export async function startHttpStub(o: HttpStubOptions): Promise<HttpStub> {
+  validateRoutes(o.routes);
+  const host = o.host ?? '127.0.0.1';
+  const sockets = new Set<Socket>();
+  const closing = new AbortController();
+  let port = 0;
+  const guestBase = (): string => `http://${o.guestHost ?? SLIRP_HOST}:${port}`;
+
+  const answer = async (m: ReturnType<typeof matchRoute>, url: URL, query: Record<string, string>): Promise<Reply> => {
+    if (!m) return { status: 404, body: Buffer.from('not found\n'), route: null, headers: {} };
+    const r = m.route;
+    if (r.delayMs) await sleep(r.delayMs, undefined, { signal: closing.signal });
+    const headers = { 'content-type': r.contentType ?? 'text/plain', ...r.headers };
+    const reply = (status: number, body: string | Buffer): Reply => ({
+      status, body: typeof body === 'string' ? Buffer.from(body) : body, route: routeName(r), headers,
+    });
+    const status = r.status ?? 200;
+    if (r.template !== undefined)
+      return reply(status, renderTemplate(r.template, { stub: guestBase(), path: url.pathname, marker: o.marker ?? '', query }));
+    if (r.body !== undefined) return reply(status, r.body);
+    const file = r.file ?? (r.dir !== undefined ? resolveInside(r.dir, m.rest) : undefined);
+    if (file === null) return reply(403, 'forbidden: path leaves the served directory\n');
+    if (file === undefined) return reply(status, '');
+    try {
+      const st = await fsp.stat(file);
+      if (!st.isFile()) return reply(404, 'not found\n');
+      if (!r.contentType) headers['content-type'] = 'application/octet-stream';
+      return reply(status, await fsp.readFile(file));
+    } catch {
+      return reply(404, 'not found\n');
+    }
+  };
+
+  const stub: HttpStub = {
+    port: 0,
+    hostUrl: (p) => `http://${host.includes(':') ? `[${host}]` : host}:${port}${withSlash(p)}`,
+    guestUrl: (p) => `${guestBase()}${withSlash(p)}`,
+    ledger: [],
+    onRequest: o.onRequest,
+    close: async () => undefined,
+    [Symbol.asyncDispose]: () => stub.close(),
+  };
+
+  const server = http.createServer((req, res) => {
+    const atMs = Date.now() - o.startedAt;
+    const url = new URL(req.url ?? '/', 'http://stub');
+    const query: Record<string, string> = {};
+    url.searchParams.forEach((v, k) => (query[k] = v));
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const matched = matchRoute(o.routes, url.pathname);
+    let recorded = false;
+    const record = (status: number, bytes: number, route: string | null): void => {
+      if (recorded) return;
+      recorded = true;
+      const entry: LedgerEntry = { atMs, method: req.method ?? 'GET', path: url.pathname, query, url: req.url ?? '/', headers, status, bytes, route };
+      stub.ledger.push(entry);
+      stub.onRequest?.({ kind: 'request', atMs, entry });
+    };
+    answer(matched, url, query).then(
+      (r) => {
+        const body = req.method === 'HEAD' ? Buffer.alloc(0) : r.body;
+        res.writeHead(r.status, { ...r.headers, 'content-length': String(r.body.length) });
+        res.end(body, () => record(r.status, body.length, r.route));
+        res.on('close', () => record(r.status, res.writableFinished ? body.length : 0, r.route));
+      },
+      () => {
+        // Aborted delay (stub closing): drop the connection, still account for the request.
+        record(0, 0, matched ? routeName(matched.route) : null);
+        res.destroy();
+      },
+    );
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  await listen(server, host, o.port ?? 0);
+  port = (server.address() as AddressInfo).port;
+  (stub as { port: number }).port = port;
+
+  let closed: Promise<void> | null = null;
+  const unregister = registerCleanup(() => stub.close());
+  stub.close = () =>
+    (closed ??= new Promise<void>((resolve) => {
+      closing.abort();
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }).finally(unregister));
+  return stub;
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      if (e.code === 'EADDRINUSE')
+        reject(new BootchainError('STUB_PORT_IN_USE', `HTTP stub: port ${port} on ${host} is already in use`,
+          `stop what listens there (ss -ltnp 'sport = :${port}') or leave the port unset to pick a free one`, { cause: e }));
+      else if (e.code === 'EACCES')
+        reject(new BootchainError('STUB_PORT_DENIED', `HTTP stub: not allowed to listen on ${host}:${port}`,
+          'ports below 1024 need root; choose a port >= 1024 or leave it unset', { cause: e }));
+      else if (e.code === 'EADDRNOTAVAIL')
+        reject(new BootchainError('STUB_HOST_INVALID', `HTTP stub: ${host} is not an address of this host`,
+          'use 127.0.0.1 (slirp shows it to the guest as 10.0.2.2)', { cause: e }));
+      else reject(e);
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
