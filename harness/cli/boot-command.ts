@@ -10,6 +10,7 @@ import { newArtifactsDir } from '../report/artifacts.ts';
 import { toBootReport } from '../report/json-report.ts';
 import { formatStageTable } from '../stages/index.ts';
 import { withInterrupt } from './interrupt.ts';
+import { formatLintFindings } from '../lint/index.ts';
 import type { CliIo } from './io.ts';
 
 export async function runBoot(args: string[], io: CliIo): Promise<number> {
@@ -68,10 +69,11 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       marker,
       signal,
     });
-    const report = toBootReport({ ...r, image: resolve(input), scenario: null, notes: prepared.notes });
+    const report = toBootReport({ ...r, image: resolve(input), scenario: null, notes: prepared.notes, lint: prepared.lint });
     if (values.json) io.out(JSON.stringify(report, null, 2));
     else {
       io.out(formatStageTable(r.stages, r.failure));
+      if (prepared.lint.length) io.out(formatLintFindings({ image: input, findings: prepared.lint, ms: 0 }));
       io.out(`verdict: ${r.verdict.toUpperCase()} (${r.endedBy}) in ${(r.wallMs / 1000).toFixed(2)} s — artifacts: ${artifactsDir}`);
     }
     return r.verdict === 'pass' ? 0 : r.verdict === 'fail' ? 1 : 2;

@@ -9,6 +9,7 @@ commands:
         [--serve DIR] [--expect STAGE] [--json] [--serial S] [--realtime] [--accel tcg|kvm]
   run [--scenario NAME]   run scenarios with a live stage table (all when no name)
   start                   build the default image and boot it through every stage
+  lint IMAGE [--json]     check an image statically (MBR, GPT, VBR, ldlinux, config, iPXE script) without booting
   list                    list the scenarios
   help                    this text
 
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run-command.ts')).runRun,
   start: async () => (await import('./start-command.ts')).runStart,
   list: async () => (await import('./run-command.ts')).runList,
+  lint: async () => (await import('./lint-command.ts')).runLint,
 };
 
 /** Entry point: returns the process exit code; only this layer writes to the terminal. */

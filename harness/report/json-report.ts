@@ -1,5 +1,6 @@
 import type { FailureInfo, StageResult, Verdict } from '../stages/ladder.ts';
 import type { LedgerEntry } from '../events.ts';
+import type { LintFinding } from '../lint/types.ts';
 
 /** The documented `--json` report (README "JSON report"). Keep the top-level keys stable. */
 export interface BootReport {
@@ -13,6 +14,8 @@ export interface BootReport {
   endedBy: string;
   wallMs: number;
   notes: string[];
+  /** Static findings of `bootchain lint`, which runs before every boot. */
+  lint: LintFinding[];
 }
 
 export function toBootReport(x: {
@@ -26,6 +29,7 @@ export function toBootReport(x: {
   endedBy: string;
   wallMs: number;
   notes: string[];
+  lint: LintFinding[];
 }): BootReport {
   return {
     verdict: x.verdict,
@@ -38,5 +42,6 @@ export function toBootReport(x: {
     endedBy: x.endedBy,
     wallMs: x.wallMs,
     notes: x.notes,
+    lint: x.lint,
   };
 }

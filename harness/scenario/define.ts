@@ -27,6 +27,8 @@ export interface ScenarioMachine {
   diskBus?: 'virtio' | 'ide' | 'ahci';
   nicModel?: 'virtio-net-pci' | 'e1000' | 'rtl8139';
   accel?: 'tcg' | 'kvm';
+  /** `user` (QEMU user networking, the default) or `isolated` (a NIC on which nothing answers). */
+  network?: 'user' | 'isolated';
   /** Path on the stub handed to iPXE as the DHCP filename (for images whose iPXE has no script). */
   bootfile?: string;
   extraArgs?: string[];

@@ -8,6 +8,7 @@ import { inspectImage } from '../image/index.ts';
 import { readMappedFile, findFileRegion } from '../image/read-mapped-file.ts';
 import { parseSyslinuxConfig, ipxeScriptSource } from '../lint/extlinux-config.ts';
 import type { DiskMap } from '../image/types.ts';
+import { lintImage, type LintFinding } from '../lint/index.ts';
 import type { ImageCorruption } from './define.ts';
 
 export interface PreparedImage {
@@ -15,6 +16,8 @@ export interface PreparedImage {
   image: string;
   map: DiskMap | null;
   scriptSource: 'command line' | 'initrd' | null;
+  /** Static findings (lint runs before every boot); empty when the image could not be mapped. */
+  lint: LintFinding[];
   notes: string[];
 }
 
@@ -79,7 +82,15 @@ export async function prepareBootImage(input: string, o: { corrupt?: ImageCorrup
       scriptSource = ipxeScriptSource(cfg, (f) => initrds.get(f) ?? false);
     }
   }
-  return { image, map, scriptSource, notes };
+  let lint: LintFinding[] = [];
+  if (map) {
+    try {
+      lint = (await lintImage(image, { map })).findings;
+    } catch (e) {
+      notes.push(`lint could not run: ${(e as Error).message}`);
+    }
+  }
+  return { image, map, scriptSource, lint, notes };
 }
 
 async function mapOrNull(image: string, notes: string[]): Promise<DiskMap | null> {

@@ -75,6 +75,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
         ...(def.machine?.diskBus ? { diskBus: def.machine.diskBus } : {}),
         ...(def.machine?.nicModel ? { nicModel: def.machine.nicModel } : {}),
         ...(def.machine?.extraArgs ? { extraArgs: def.machine.extraArgs } : {}),
+        ...(def.machine?.network ? { network: def.machine.network } : {}),
         smbiosSerial: serial,
       },
       routes: [],

@@ -1,0 +1,10 @@
+import { defineScenario } from '../harness/index.ts';
+
+// Partition 1 lost its legacy-BIOS-bootable attribute (bit 2): gptmbr.bin finds no partition to boot.
+export default defineScenario({
+  description: 'no partition has the legacy BIOS bootable attribute → gptmbr.bin "Missing OS"',
+  image: { name: 'hypersolid-cloud', corrupt: [{ region: 'gpt-attribute', partition: 1, legacyBootable: false }] },
+  machine: { bootfile: '/boot.ipxe' },
+  expect: { failAt: 'gpt', code: 'GPTMBR_MISSING_OS' },
+  tags: ['negative'],
+});
