@@ -19,8 +19,9 @@ function diskArgs(o: ResolvedMachineOptions): string[] {
 }
 
 function netArgs(o: ResolvedMachineOptions): string[] {
-  const netdev = ['user', 'id=net0'];
-  if (o.bootfileUrl !== undefined) netdev.push(`bootfile=${escapeOptValue(o.bootfileUrl)}`);
+  // isolated: a hub port with no other member, so the guest's DHCP goes unanswered.
+  const netdev = o.network === 'isolated' ? ['hubport', 'id=net0', 'hubid=0'] : ['user', 'id=net0'];
+  if (o.bootfileUrl !== undefined && o.network === 'user') netdev.push(`bootfile=${escapeOptValue(o.bootfileUrl)}`);
   // romfile= (empty): the NIC's own iPXE option ROM must not masquerade as the disk's iPXE.
   return ['-netdev', netdev.join(','), '-device', `${o.nicModel},netdev=net0,romfile=`];
 }

@@ -5,4 +5,4 @@ export { parseTraceLine, toDiskReadEvent, type TraceRead } from './trace-parse.t
 export { registerCleanup, registerExitKill, reapAll } from './reaper.ts';
 export { spawnOwned, killGroup } from './spawn-owned.ts';
 export { detectInfraError } from './infra-error.ts';
-export type { MachineOptions, MachineHooks, Accel, DiskBus, NicModel, ResolvedMachineOptions } from './types.ts';
+export type { MachineOptions, MachineHooks, Accel, DiskBus, NicModel, NetworkMode, ResolvedMachineOptions } from './types.ts';

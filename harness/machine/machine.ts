@@ -9,7 +9,7 @@ import { detectInfraError, explainSpawnFailure, lastQemuError } from './infra-er
 import { QmpClient } from './qmp-client.ts';
 import { registerCleanup, registerExitKill } from './reaper.ts';
 import { resolveMachineOptions } from './resolve-options.ts';
-import { groupAlive, killGroup, spawnOwned, type OwnedProcess } from './spawn-owned.ts';
+import { findExecutable, groupAlive, killGroup, spawnOwned, type OwnedProcess } from './spawn-owned.ts';
 import { LineSplitter, parseTraceLine, toDiskReadEvent } from './trace-parse.ts';
 import type { MachineHooks, MachineOptions, MachinePaths, ResolvedMachineOptions } from './types.ts';
 
@@ -41,6 +41,7 @@ export class Machine implements AsyncDisposable {
   #infraError: string | null = null;
   #killedByUs = false;
   #closing: Promise<void> | null = null;
+  #hasExited = false;
   #resolveExited!: (e: MachineExitEvent) => void;
   #unregister: Array<() => void> = [];
 
@@ -84,6 +85,15 @@ export class Machine implements AsyncDisposable {
   }
 
   #spawn(): void {
+    if (!findExecutable(this.options.qemuBinary)) {
+      // Checked here, not by spawn: behind setpriv/namespace wrappers ENOENT would be the wrapper's text.
+      const ev: MachineExitEvent = { kind: 'exit', atMs: Date.now() - this.startedAt, code: null, signal: null };
+      ev.infraError = explainSpawnFailure(this.options.qemuBinary, Object.assign(new Error('not found'), { code: 'ENOENT' }));
+      this.#hasExited = true;
+      this.#resolveExited(ev);
+      queueMicrotask(() => this.#hooks.onEvent(ev));
+      return;
+    }
     const proc = spawnOwned(this.argv, { wrapper: this.options.wrapper, env: { TMPDIR: this.paths.dir } });
     this.#proc = proc;
     proc.stdout.on('data', (chunk: Buffer) => this.#hooks.onSerial(chunk, Date.now() - this.startedAt));
@@ -104,6 +114,7 @@ export class Machine implements AsyncDisposable {
         ? explainSpawnFailure(this.options.qemuBinary, cause)
         : this.#infraError ?? (this.#killedByUs ? null : this.#explainExit(ev));
       if (infra) ev.infraError = infra;
+      this.#hasExited = true;
       this.#resolveExited(ev);
       this.#hooks.onEvent(ev);
     });
@@ -138,9 +149,17 @@ export class Machine implements AsyncDisposable {
   async #connectQmp(signal?: AbortSignal): Promise<void> {
     const proc = this.#proc;
     if (!proc || proc.pid === undefined) return; // spawn failed: `exited` carries the reason
-    const exitedFirst = this.exited.then(() => null);
-    const qmp = await Promise.race([QmpClient.connect(this.paths.qmpSocket, QMP_CONNECT_MS, signal), exitedFirst]);
-    if (qmp) this.#qmp = qmp;
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void this.exited.then(() => stop.abort(new Error('QEMU exited')));
+    try {
+      this.#qmp = await QmpClient.connect(this.paths.qmpSocket, QMP_CONNECT_MS, stop.signal);
+    } catch (e) {
+      if (!this.#hasExited) throw e; // QEMU is up but QMP is not: a real failure
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /** Raw serial input for the guest (e.g. a key press at `boot:`). */
@@ -150,9 +169,14 @@ export class Machine implements AsyncDisposable {
 
   /** Saves the VGA screen as PNG via QMP. */
   async screendump(pngPath: string): Promise<void> {
-    if (!this.#qmp || this.#closing)
+    if (!this.#qmp || this.#closing || this.#hasExited)
       throw new BootchainError('MACHINE_NOT_RUNNING', `Cannot take a screendump to ${pngPath}: QEMU is not running`);
-    await this.#qmp.execute('screendump', { filename: path.resolve(pngPath), format: 'png' });
+    try {
+      await this.#qmp.execute('screendump', { filename: path.resolve(pngPath), format: 'png' });
+    } catch (e) {
+      throw new BootchainError('MACHINE_SCREENDUMP_FAILED', `QMP screendump to ${pngPath} failed: ${String(e)}`,
+        'the guest may have just exited; check the directory is writable', { cause: e });
+    }
   }
 
   /** QEMU's stderr without the disk-read trace lines. */

@@ -36,6 +36,8 @@ export function resolveMachineOptions(o: MachineOptions, now = Date.now()): Reso
   if (!DISK_BUSES.includes(diskBus)) throw invalid('diskBus', `one of ${DISK_BUSES.join(', ')}`, diskBus);
   const nicModel = o.nicModel ?? 'virtio-net-pci';
   if (!NIC_MODELS.includes(nicModel)) throw invalid('nicModel', `one of ${NIC_MODELS.join(', ')}`, nicModel);
+  const network = o.network ?? 'user';
+  if (network !== 'user' && network !== 'isolated') throw invalid('network', 'user or isolated', network);
   const extraArgs = o.extraArgs ?? [];
   if (!Array.isArray(extraArgs) || extraArgs.some((a) => typeof a !== 'string'))
     throw invalid('extraArgs', 'an array of strings', extraArgs);
@@ -46,6 +48,7 @@ export function resolveMachineOptions(o: MachineOptions, now = Date.now()): Reso
     memoryMiB,
     diskBus,
     nicModel,
+    network,
     machineType: o.machineType ?? 'pc',
     qemuBinary: o.qemuBinary ?? 'qemu-system-x86_64',
     extraArgs,

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { execa } from 'execa';
 
 export interface SpawnOwnedOptions {
@@ -54,4 +55,18 @@ export function groupAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Absolute path of an executable (PATH lookup for bare names), or null. */
+export function findExecutable(bin: string): string | null {
+  const candidates = bin.includes('/') ? [bin] : (process.env['PATH'] ?? '').split(':').filter(Boolean).map((d) => path.join(d, bin));
+  for (const c of candidates) {
+    try {
+      fs.accessSync(c, fs.constants.X_OK);
+      if (fs.statSync(c).isFile()) return c;
+    } catch {
+      /* next */
+    }
+  }
+  return null;
 }

@@ -3,6 +3,7 @@ import type { BootEvent } from '../events.ts';
 export type Accel = 'tcg' | 'kvm';
 export type DiskBus = 'virtio' | 'ide' | 'ahci';
 export type NicModel = 'virtio-net-pci' | 'e1000' | 'rtl8139';
+export type NetworkMode = 'user' | 'isolated';
 
 /** How to run one QEMU guest. Typed data: scenarios and matrices build these. */
 export interface MachineOptions {
@@ -14,6 +15,9 @@ export interface MachineOptions {
   memoryMiB?: number;
   diskBus?: DiskBus;
   nicModel?: NicModel;
+  /** `user`: QEMU user networking (slirp: DHCP, the host's loopback as 10.0.2.2). `isolated`: a NIC on a hub
+   *  where nothing answers (DHCP never replies). */
+  network?: NetworkMode;
   /** SMBIOS type 1 serial number (iPXE's `${serial}`). */
   smbiosSerial?: string;
   /** Filename slirp's DHCP hands out (iPXE autoboots it when it has no script). */

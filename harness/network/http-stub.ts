@@ -51,11 +51,12 @@ export async function startHttpStub(o: HttpStubOptions): Promise<HttpStub> {
   validateRoutes(o.routes);
   const host = o.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
+  const inflight = new Set<Promise<void>>();
   const closing = new AbortController();
   let port = 0;
   const guestBase = (): string => `http://${o.guestHost ?? SLIRP_HOST}:${port}`;
 
-  const answer = async (m: ReturnType<typeof matchRoute>, url: URL, query: Record<string, string>): Promise<Reply> => {
+  const answer = async (m: ReturnType<typeof matchRoute>, url: { pathname: string }, query: Record<string, string>): Promise<Reply> => {
     if (!m) return { status: 404, body: Buffer.from('not found\n'), route: null, headers: {} };
     const r = m.route;
     if (r.delayMs) await sleep(r.delayMs, undefined, { signal: closing.signal });
@@ -92,32 +93,42 @@ export async function startHttpStub(o: HttpStubOptions): Promise<HttpStub> {
 
   const server = http.createServer((req, res) => {
     const atMs = Date.now() - o.startedAt;
-    const url = new URL(req.url ?? '/', 'http://stub');
+    // Not WHATWG URL: it would normalise "/../x" away, hiding what the client really asked for.
+    const rawUrl = req.url ?? '/';
+    const qAt = rawUrl.indexOf('?');
+    const url = { pathname: qAt < 0 ? rawUrl : rawUrl.slice(0, qAt) };
     const query: Record<string, string> = {};
-    url.searchParams.forEach((v, k) => (query[k] = v));
+    new URLSearchParams(qAt < 0 ? '' : rawUrl.slice(qAt + 1)).forEach((v, k) => (query[k] = v));
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const matched = matchRoute(o.routes, url.pathname);
-    let recorded = false;
-    const record = (status: number, bytes: number, route: string | null): void => {
-      if (recorded) return;
-      recorded = true;
-      const entry: LedgerEntry = { atMs, method: req.method ?? 'GET', path: url.pathname, query, url: req.url ?? '/', headers, status, bytes, route };
+    let reply: Reply | null = null;
+    let sent = 0;
+    let settle!: () => void;
+    const done = new Promise<void>((r) => (settle = r));
+    inflight.add(done);
+    // 'close' fires after a full response and when the client (or close()) cuts it: record once, there.
+    res.on('close', () => {
+      inflight.delete(done);
+      settle();
+      const entry: LedgerEntry = {
+        atMs, method: req.method ?? 'GET', path: url.pathname, query, url: rawUrl, headers,
+        status: reply?.status ?? 0, bytes: res.writableFinished ? sent : 0,
+        route: reply?.route ?? (matched ? routeName(matched.route) : null),
+      };
       stub.ledger.push(entry);
       stub.onRequest?.({ kind: 'request', atMs, entry });
-    };
+    });
     answer(matched, url, query).then(
       (r) => {
+        reply = r;
+        if (res.destroyed) return;
         const body = req.method === 'HEAD' ? Buffer.alloc(0) : r.body;
         res.writeHead(r.status, { ...r.headers, 'content-length': String(r.body.length) });
-        res.end(body, () => record(r.status, body.length, r.route));
-        res.on('close', () => record(r.status, res.writableFinished ? body.length : 0, r.route));
+        sent = body.length;
+        res.end(body);
       },
-      () => {
-        // Aborted delay (stub closing): drop the connection, still account for the request.
-        record(0, 0, matched ? routeName(matched.route) : null);
-        res.destroy();
-      },
+      () => res.destroy(), // delay aborted by close()
     );
   });
   server.on('connection', (s) => {
@@ -136,7 +147,10 @@ export async function startHttpStub(o: HttpStubOptions): Promise<HttpStub> {
       closing.abort();
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
-    }).finally(unregister));
+    })
+      .then(() => Promise.all(inflight)) // cut responses reach the ledger before close() returns
+      .then(() => undefined)
+      .finally(unregister));
   return stub;
 }
 

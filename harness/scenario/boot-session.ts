@@ -72,7 +72,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   o.signal?.addEventListener('abort', onAbort);
   try {
     machine = await Machine.start(
-      { ...o.machine, image: o.image, ...(o.bootfile ? { bootfileUrl: stub.guestUrl(o.bootfile) } : {}) },
+      { ...o.machine, image: o.image, startedAt: t0, ...(o.bootfile ? { bootfileUrl: stub.guestUrl(o.bootfile) } : {}) },
       {
         onSerial: (chunk, atMs) => {
           lastSerialAt = atMs;

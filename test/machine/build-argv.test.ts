@@ -1,0 +1,63 @@
+import t from 'tap';
+import { buildQemuArgv, escapeOptValue } from '../../harness/machine/build-argv.ts';
+import { resolveMachineOptions } from '../../harness/machine/resolve-options.ts';
+import type { MachineOptions } from '../../harness/machine/types.ts';
+
+const paths = { dir: '/tmp/m', qmpSocket: '/tmp/m/qmp.sock' };
+const argvOf = (o: Partial<MachineOptions>): string[] => buildQemuArgv(resolveMachineOptions({ image: '/img/disk.raw', ...o }), paths);
+/** Value following a flag, for every occurrence. */
+const valuesOf = (argv: string[], flag: string): string[] => argv.flatMap((a, i) => (a === flag && argv[i + 1] !== undefined ? [argv[i + 1] as string] : []));
+
+t.test('defaults: tcg, virtio disk with snapshot, virtio NIC without option ROM, live serial + trace', async (t) => {
+  const a = argvOf({});
+  t.equal(a[0], 'qemu-system-x86_64');
+  t.same(valuesOf(a, '-machine'), ['pc,graphics=off']);
+  t.same(valuesOf(a, '-accel'), ['tcg']);
+  t.same(valuesOf(a, '-m'), ['256']);
+  t.same(valuesOf(a, '-drive'), ['file=/img/disk.raw,format=raw,if=none,id=disk0,snapshot=on']);
+  t.ok(valuesOf(a, '-device').includes('virtio-blk-pci,drive=disk0,bootindex=1'));
+  t.ok(valuesOf(a, '-device').includes('virtio-net-pci,netdev=net0,romfile='));
+  t.same(valuesOf(a, '-netdev'), ['user,id=net0']);
+  t.same(valuesOf(a, '-serial'), ['stdio']);
+  t.same(valuesOf(a, '-qmp'), ['unix:/tmp/m/qmp.sock,server=on,wait=off']);
+  t.same(valuesOf(a, '-trace'), ['enable=blk_co_preadv']);
+  t.same(valuesOf(a, '-msg'), ['timestamp=on']);
+  t.ok(a.includes('-no-reboot') && a.includes('-nodefaults'));
+  t.match(valuesOf(a, '-boot')[0], /reboot-timeout=0/);
+  t.notOk(a.includes('-icount'));
+  t.notOk(a.includes('-smbios'));
+});
+
+t.test('every NIC model keeps romfile= empty', async (t) => {
+  for (const nicModel of ['virtio-net-pci', 'e1000', 'rtl8139'] as const)
+    t.ok(valuesOf(argvOf({ nicModel }), '-device').includes(`${nicModel},netdev=net0,romfile=`), nicModel);
+});
+
+t.test('disk buses', async (t) => {
+  t.ok(valuesOf(argvOf({ diskBus: 'ide' }), '-device').includes('ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1'));
+  const ahci = valuesOf(argvOf({ diskBus: 'ahci' }), '-device');
+  t.ok(ahci.includes('ahci,id=ahci0') && ahci.includes('ide-hd,drive=disk0,bus=ahci0.0,bootindex=1'));
+});
+
+t.test('icount, kvm, smbios, bootfile, escaping, extra args', async (t) => {
+  t.same(valuesOf(argvOf({ icountShift: 8 }), '-icount'), ['shift=8,sleep=off']);
+  const kvm = argvOf({ accel: 'kvm' });
+  t.same(valuesOf(kvm, '-accel'), ['kvm']);
+  const a = argvOf({ smbiosSerial: 'SN,1', bootfileUrl: 'http://10.0.2.2:80/a.ipxe?x=1,2', image: '/i/a,b.img', extraArgs: ['-S'] });
+  t.same(valuesOf(a, '-smbios'), ['type=1,serial=SN,,1']);
+  t.same(valuesOf(a, '-netdev'), ['user,id=net0,bootfile=http://10.0.2.2:80/a.ipxe?x=1,,2']);
+  t.match(valuesOf(a, '-drive')[0], /^file=\/i\/a,,b\.img,/);
+  t.equal(a.at(-1), '-S');
+  t.equal(escapeOptValue('a,,b'), 'a,,,,b');
+  t.equal(argvOf({ qemuBinary: '/opt/q', machineType: 'q35' })[0], '/opt/q');
+});
+
+t.test('option validation names the field', async (t) => {
+  t.throws(() => resolveMachineOptions({ image: 'x', accel: 'kvm', icountShift: 4 }), { code: 'MACHINE_OPTION_INVALID', message: /icountShift/ });
+  t.throws(() => resolveMachineOptions({ image: 'x', icountShift: 1.5 }), { message: /icountShift/ });
+  t.throws(() => resolveMachineOptions({ image: 'x', diskBus: 'scsi' as 'ide' }), { message: /diskBus.*scsi/ });
+  t.throws(() => resolveMachineOptions({ image: 'x', nicModel: 'ne2k' as 'e1000' }), { message: /nicModel/ });
+  t.throws(() => resolveMachineOptions({ image: '' }), { message: /image/ });
+  t.throws(() => resolveMachineOptions({ image: 'x', memoryMiB: 0 }), { message: /memoryMiB/ });
+  t.equal(resolveMachineOptions({ image: 'x' }, 1234).startedAt, 1234);
+});
