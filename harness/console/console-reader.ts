@@ -2,6 +2,7 @@ import stripAnsi from 'strip-ansi';
 import type { ConsoleLineEvent } from '../events.ts';
 import { DuplicateEchoFilter } from './dedup.ts';
 import { EscapeFilter } from './escape-filter.ts';
+import { WRAP_COLUMNS } from './wrap.ts';
 
 /**
  * Turns the raw serial byte stream of a SeaBIOS sercon console into clean lines: escape codes
@@ -98,7 +99,9 @@ export class ConsoleReader {
   }
 
   private finishLine(atMs: number): void {
-    const raw = this.currentRaw();
+    const shown = this.currentRaw();
+    // Trailing blanks are erased text, except on a full row where they decide the 80-column wrap.
+    const raw = shown.length >= WRAP_COLUMNS ? shown : shown.trimEnd();
     this.cells = [];
     this.col = 0;
     this.grown = false;

@@ -1,0 +1,213 @@
+import type { BootEvent } from '../events.ts';
+import type { DiskMap } from '../image/types.ts';
+import { WrapJoiner } from '../console/wrap.ts';
+import { DiskRegions } from './disk-regions.ts';
+import { type Fact } from './facts.ts';
+import { matchFailure, type FailureMatch } from './failure-catalog.ts';
+import { STAGE_IDS, STAGE_TITLES, type CoreStageId, type FailureInfo, type StageId, type StageResult, type Verdict } from './ladder.ts';
+import { expectedFor, missingFor } from './expectations.ts';
+import { evaluateStage, type Cursor, type EvidenceContext, type ScriptSource, type StageDef } from './stage-evidence.ts';
+
+export interface TrackerOptions {
+  diskMap: DiskMap | null;
+  finalStage: StageId;
+  extraStages?: StageDef[];
+  timeouts?: { overallMs: number; stageMs?: Partial<Record<StageId, number>> };
+  scriptSource?: ScriptSource;
+  /** How long a failure message waits for late disk reads before the verdict (ms, default 250). */
+  settleMs?: number;
+  /** How long a prompt ("boot: ", "iPXE>") must wait for input before it counts as a failure (default 1000). */
+  promptMs?: number;
+}
+
+export interface TrackerResult {
+  verdict: Verdict;
+  stages: StageResult[];
+  failure: FailureInfo | null;
+  endedBy: string;
+}
+
+/** Default no-progress timeouts: silent stages are quick; network steps wait on DHCP/TCP timers (~15 s). */
+export const DEFAULT_STAGE_MS: Record<CoreStageId, number> = {
+  bios: 5000, mbr: 3000, gpt: 3000, vbr: 3000, 'ldlinux-sys': 3000, 'ldlinux-c32': 3000,
+  config: 5000, ipxe: 8000, script: 6000, network: 20000, chain: 20000,
+};
+const DEFAULT_EXTRA_MS = 30000;
+const DEFAULT_OVERALL_MS = 120000;
+
+/**
+ * Follows one boot through the stage ladder from its events (console lines, disk reads, stub
+ * requests, ticks, exit). A stage passes only on evidence that its own code ran, in ladder order;
+ * the run ends as soon as the final stage passes or a failure is certain.
+ */
+export class StageTracker {
+  private readonly ids: StageId[];
+  private readonly extras = new Map<StageId, StageDef>();
+  private readonly facts: Fact[] = [];
+  private readonly ctx: EvidenceContext;
+  private readonly results: StageResult[];
+  private readonly wraps = new WrapJoiner();
+  private next = 0;
+  private cursor: Cursor = { line: 0, other: 0 };
+  private lastProgressAt = 0;
+  private pending: { match: FailureMatch; atMs: number } | null = null;
+  private prompt: { match: FailureMatch; atMs: number } | null = null;
+  private final: TrackerResult | null = null;
+  private readonly allRegions: DiskRegions | null;
+
+  constructor(private readonly opts: TrackerOptions) {
+    for (const s of opts.extraStages ?? []) this.extras.set(s.id, s);
+    const all: StageId[] = [...STAGE_IDS, ...(opts.extraStages ?? []).map((s) => s.id)];
+    const end = all.indexOf(opts.finalStage);
+    this.ids = end < 0 ? all : all.slice(0, end + 1);
+    const regions = opts.diskMap ? new DiskRegions(opts.diskMap) : null;
+    this.allRegions = regions;
+    this.ctx = { facts: this.facts, regions: regions?.usable ? regions : null, scriptSource: opts.scriptSource ?? null };
+    this.results = this.ids.map((id) => ({ id, status: 'not-reached', atMs: null, guestMs: null, evidence: [] }));
+  }
+
+  get done(): boolean {
+    return this.final !== null;
+  }
+
+  consume(e: BootEvent): void {
+    if (this.final) return;
+    const guestMs = 'guestMs' in e ? (e.guestMs ?? null) : null;
+    switch (e.kind) {
+      case 'console': {
+        const text = e.partial ? this.wraps.peek(e.text) : this.wraps.push(e.text);
+        if (text.trim() === '' && !e.partial) break;
+        const failure = matchFailure(text, { partial: e.partial === true });
+        this.addFact({ kind: 'line', atMs: e.atMs, guestMs, text, partial: e.partial === true, failure });
+        if (failure) this.onFailure(failure, e.atMs);
+        break;
+      }
+      case 'disk-read': {
+        const roles = this.allRegions?.classify(e.offset, e.bytes) ?? [];
+        this.addFact({ kind: 'read', atMs: e.atMs, guestMs, offset: e.offset, bytes: e.bytes, roles });
+        break;
+      }
+      case 'request':
+        this.addFact({ kind: 'request', atMs: e.atMs, guestMs: null, entry: e.entry });
+        break;
+      case 'exit':
+        this.advance();
+        if (this.final) return;
+        if (e.infraError) return this.finishError(`QEMU failed: ${e.infraError}`, 'infra error');
+        if (this.prompt && !this.pending) this.pending = this.prompt;
+        if (this.pending) return this.finishFailure(this.pending.match);
+        return this.finishTimeout('MACHINE_EXITED', `QEMU exited (code ${e.code ?? '-'}${e.signal ? `, ${e.signal}` : ''}) at ${e.atMs} ms`, 'the guest reset or powered off before the stage ran; see the console tail', e.atMs);
+      case 'tick':
+        break;
+    }
+    this.checkTime(e.atMs);
+  }
+
+  result(): TrackerResult {
+    if (this.final) return this.final;
+    const idx = this.next;
+    const id = this.ids[idx];
+    return {
+      verdict: 'fail',
+      stages: this.results.map((r) => ({ ...r, evidence: [...r.evidence] })),
+      failure: id === undefined ? null : { stage: id, code: 'NOT_FINISHED', message: `the boot was still waiting for ${id}`, hint: 'the run was stopped before a verdict' },
+      endedBy: 'not finished',
+    };
+  }
+
+  private addFact(f: Fact): void {
+    this.facts.push(f);
+    this.lastProgressAt = f.atMs;
+    if (this.prompt && !(f.kind === 'line' && f.partial)) this.prompt = null;
+    this.advance();
+  }
+
+  private advance(): void {
+    while (!this.final && this.next < this.ids.length) {
+      const id = this.ids[this.next]!;
+      const pass = evaluateStage(id, this.extras.get(id), this.ctx, this.cursor);
+      if (!pass) return;
+      this.cursor = pass.cursor;
+      this.markPassed(this.next, pass.at, pass.evidence);
+    }
+    if (!this.final && this.next >= this.ids.length) this.finish('pass', null, `final stage ${this.opts.finalStage} passed`);
+  }
+
+  private markPassed(idx: number, at: number, evidence: string[]): void {
+    const f = this.facts[at];
+    const r = this.results[idx]!;
+    r.status = 'passed';
+    r.atMs = f?.atMs ?? null;
+    r.guestMs = f?.guestMs ?? null;
+    r.evidence = evidence;
+    this.next = idx + 1;
+  }
+
+  private onFailure(m: FailureMatch, atMs: number): void {
+    if (m.infra) return this.finishError(m.message, `infra error: ${m.code}`);
+    if (m.prompt) {
+      this.prompt ??= { match: m, atMs };
+      return;
+    }
+    this.pending ??= { match: m, atMs };
+  }
+
+  private checkTime(atMs: number): void {
+    if (this.final) return;
+    const settle = this.opts.settleMs ?? 250;
+    if (this.pending && atMs - this.pending.atMs >= settle) return this.finishFailure(this.pending.match);
+    if (this.prompt && atMs - this.prompt.atMs >= (this.opts.promptMs ?? 1000)) return this.finishFailure(this.prompt.match);
+    const overall = this.opts.timeouts?.overallMs ?? DEFAULT_OVERALL_MS;
+    if (atMs >= overall) return this.finishTimeout('OVERALL_TIMEOUT', `overall timeout of ${overall} ms reached`, 'raise the scenario timeout if the boot is slow, or look at the console tail', atMs);
+    const id = this.ids[this.next];
+    if (id === undefined) return;
+    const limit = this.opts.timeouts?.stageMs?.[id] ?? this.extras.get(id)?.noProgressMs ?? DEFAULT_STAGE_MS[id as CoreStageId] ?? DEFAULT_EXTRA_MS;
+    if (atMs - this.lastProgressAt >= limit) {
+      this.finishTimeout('STAGE_TIMEOUT', `no console output or disk read for ${atMs - this.lastProgressAt} ms`, `the ${id} stage hung; raise timeouts.stageMs.${id} if it is only slow`, atMs);
+    }
+  }
+
+  private finishFailure(m: FailureMatch): void {
+    this.advance();
+    if (this.final) return;
+    const first = this.next;
+    const catIdx = m.fallThrough || m.prompt ? first : this.ids.indexOf(m.stage);
+    const failedIdx = Math.min(Math.max(catIdx < 0 ? this.ids.length - 1 : catIdx, first), this.ids.length - 1);
+    for (let i = first; i < failedIdx; i++) {
+      this.markPassed(i, this.facts.length - 1, [`implied: ${m.code} is printed by a later stage's code ("${m.message}")`]);
+    }
+    this.failStage(failedIdx, m.code, m.message, m.hint, m.cause);
+  }
+
+  private finishTimeout(code: string, why: string, hint: string, atMs: number): void {
+    const idx = Math.min(this.next, this.ids.length - 1);
+    const id = this.ids[idx]!;
+    const missing = missingFor(id, this.facts, this.cursor.other, this.ctx.regions !== null);
+    this.failStage(idx, code, `${missing} (${why}, stage ${id})`, hint, `waiting at ${atMs} ms`);
+  }
+
+  private failStage(idx: number, code: string, message: string, hint: string, cause: string): void {
+    const id = this.ids[idx]!;
+    const r = this.results[idx]!;
+    r.status = 'failed';
+    r.atMs = this.facts.at(-1)?.atMs ?? null;
+    r.evidence = [
+      `expected: ${expectedFor(id, this.extras.get(id) ? `console line matching ${this.extras.get(id)!.evidence}` : undefined)}`,
+      `failed: ${code}: ${message}`,
+      `cause: ${cause}`,
+    ];
+    this.finish('fail', { stage: id, code, message, hint }, `failure: ${code}`);
+  }
+
+  private finishError(message: string, endedBy: string): void {
+    this.finish('error', null, `${endedBy}: ${message}`);
+  }
+
+  private finish(verdict: Verdict, failure: FailureInfo | null, endedBy: string): void {
+    this.final = { verdict, stages: this.results, failure, endedBy };
+  }
+}
+
+export function stageTitle(id: StageId, extras?: StageDef[]): string {
+  return (STAGE_TITLES as Record<string, string>)[id] ?? extras?.find((s) => s.id === id)?.title ?? id;
+}

@@ -1,0 +1,82 @@
+import t from 'tap';
+import { ConsoleReader, joinWrapped, splitShuffle } from '../../harness/console/index.ts';
+import type { ConsoleLineEvent } from '../../harness/events.ts';
+import { loadRecording } from '../fixtures/replay.ts';
+
+function read(chunks: string[], flushAt?: number): { lines: ConsoleLineEvent[]; reader: ConsoleReader } {
+  const lines: ConsoleLineEvent[] = [];
+  const reader = new ConsoleReader((e) => lines.push(e));
+  chunks.forEach((c, i) => reader.push(c, i * 10));
+  if (flushAt !== undefined) reader.flushPartial(flushAt);
+  return { lines, reader };
+}
+
+const texts = (ls: ConsoleLineEvent[]) => ls.filter((l) => !l.partial).map((l) => l.text);
+
+t.test('strips ANSI/VT codes, including ESC c and sequences split across chunks', async (t) => {
+  const { lines } = read(['\x1bc\x1b[?7l\x1b[2J\x1b[0mSeaBIOS (version 1.16.2)\r\n', '\x1b[0;1miPXE\x1b', '[0m -- Open\x1b[0', ';36m x\r\n']);
+  t.same(texts(lines), ['SeaBIOS (version 1.16.2)', 'iPXE -- Open x']);
+});
+
+t.test('CR without LF restarts the line; the line keeps what it finally shows', async (t) => {
+  const { lines } = read(['progress  10%\rprogress  55%\r', 'progress 100%\r\n', 'abcdef\rXY\r\n']);
+  t.same(texts(lines), ['progress 100%', 'XYcdef']);
+});
+
+t.test('CR and LF split between chunks still make one line break', async (t) => {
+  const { lines } = read(['one\r', '\ntwo\r', '\n']);
+  t.same(texts(lines), ['one', 'two']);
+});
+
+t.test('80-column wrap: raw lines are kept, joinWrapped rebuilds the iPXE error URL', async (t) => {
+  const first = 'http://10.0.2.2:8731/' + 'a'.repeat(80 - 21 - 22) + ' x (http://ipxe.org/2d0c6';
+  t.ok(first.length > 80 && first.length < 160, 'one wrap');
+  const row = first.slice(0, 80);
+  const { lines } = read([`${row}\r\n${first.slice(80)}13b)\r\n`]);
+  t.equal(texts(lines).length, 2);
+  t.match(joinWrapped(texts(lines)), [/\(http:\/\/ipxe\.org\/2d0c613b\)$/]);
+});
+
+t.test('SYSLINUX SERIAL echo is de-duplicated, including the spill into the next line', async (t) => {
+  const { lines } = read(['SYSLINUX 6.04 EDD\r\nbooting\r\n', 'Loading ipxe.lkrn...Loading ipxe.lkrn...  ook\r\nk\r\n', 'Loading ipxe.conf..Loading ipxe.conf....ok\x1b[07;22Hok\r\n\r\n', 'iPXE initialising devices...ok\r\n']);
+  t.same(texts(lines), ['SYSLINUX 6.04 EDD', 'booting', 'Loading ipxe.lkrn... ok', 'Loading ipxe.conf...ok', 'iPXE initialising devices...ok']);
+});
+
+t.test('the de-duplicator leaves ordinary lines alone', async (t) => {
+  const { lines } = read(['Configuring (net0 52:54:00:12:34:56)...... ok\r\n', 'http://10.0.2.2:8731/x.ipxe... ok\r\n', 'aabbccdd\r\n']);
+  t.same(texts(lines).slice(0, 2), ['Configuring (net0 52:54:00:12:34:56)...... ok', 'http://10.0.2.2:8731/x.ipxe... ok']);
+  t.same(splitShuffle('abab', ''), { leader: 'ab\n', residual: 'ab\n'.slice(2), matched: 2 });
+});
+
+t.test('recorded SERIAL 0 115200 boot reads like the normal one', async (t) => {
+  const clean = (name: string) => {
+    const r = new ConsoleReader(() => {});
+    for (const e of loadRecording(name)) if (e.kind === 'serial') r.push(e.data, e.atMs);
+    return r.text();
+  };
+  const dup = clean('dup');
+  t.notMatch(dup, /Loading ipxe\.lkrn\.\.\.Loading/);
+  t.match(dup, /^Loading ipxe\.lkrn\.\.\. ok$/m);
+  t.match(dup, /^Loading ipxe\.conf\.\.\.ok$/m);
+  t.match(dup, /^http:\/\/10\.0\.2\.2:8731\/x\.ipxe\.\.\. ok$/m);
+  t.match(clean('good'), /^iPXE 1\.0\.0\+git-\S+ -- Open Source Network Boot Firmware -- http$/m);
+});
+
+t.test('partial prompt: flushPartial emits "boot: " once, end() keeps the held-back text', async (t) => {
+  const { lines, reader } = read(['No such file\r\nboot: '], 500);
+  reader.flushPartial(900);
+  t.same(lines.filter((l) => l.partial).map((l) => l.text), ['boot: ']);
+  reader.push('x', 1000);
+  reader.flushPartial(1400);
+  reader.push('\r\nRebooting', 1500);
+  reader.end(2000);
+  t.same(lines.filter((l) => l.partial).map((l) => [l.text, l.atMs]), [['boot: ', 500], ['boot: x', 1400], ['Rebooting', 2000]]);
+  t.equal(texts(lines).at(-1), 'boot: x');
+  t.equal(reader.text(), 'No such file\nboot: x\nRebooting');
+  t.equal(reader.raw().toString('latin1'), 'No such file\r\nboot: x\r\nRebooting');
+});
+
+t.test('text erased by backspaces is still seen once (iPXE Ctrl-B prompt)', async (t) => {
+  const { lines } = read(['Press Ctrl-B...', '\b \b'.repeat(15), 'net0: up\r\n']);
+  t.same(lines.map((l) => [l.text, l.partial ?? false]), [['Press Ctrl-B...', true], ['net0: up', false]]);
+});

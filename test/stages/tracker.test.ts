@@ -1,0 +1,153 @@
+import t from 'tap';
+import type { BootEvent } from '../../harness/events.ts';
+import { StageTracker, formatStageTable, type TrackerResult } from '../../harness/stages/index.ts';
+import { loadMap, loadRecording, replay, type RecordedEvent } from '../fixtures/replay.ts';
+
+const diag = (r: TrackerResult) => `${formatStageTable(r.stages, r.failure)}\nendedBy: ${r.endedBy}`;
+const status = (r: TrackerResult) => Object.fromEntries(r.stages.map((s) => [s.id, s.status]));
+const passedUpTo = (r: TrackerResult) => r.stages.filter((s) => s.status === 'passed').map((s) => s.id);
+
+t.test('recorded good boot passes every stage, each with disk or console evidence', async (t) => {
+  const r = replay(loadRecording('good'), { diskMap: loadMap('good'), finalStage: 'chain', scriptSource: 'initrd' });
+  t.equal(r.verdict, 'pass', diag(r));
+  t.equal(r.stages.length, 11);
+  t.ok(r.stages.every((s) => s.status === 'passed' && s.evidence.length > 0), diag(r));
+  const ev = (id: string) => r.stages.find((s) => s.id === id)!.evidence.join(' | ');
+  t.match(ev('gpt'), /disk read @1048576 \+512 \(vbr\)/);
+  t.match(ev('vbr'), /ldlinux\.sys/);
+  t.match(ev('ldlinux-sys'), /SYSLINUX 6\.04/);
+  t.match(ev('ldlinux-c32'), /extlinux\.conf/);
+  t.match(ev('script'), /source: initrd/);
+  t.match(ev('chain'), /http 200 GET \/x\.ipxe/);
+  const times = r.stages.map((s) => s.atMs ?? -1);
+  t.ok(times[0]! > 0 && times[10]! > 3000, `times ${times.join(',')}`);
+});
+
+t.test('fail-fast: done as soon as the final stage passes', async (t) => {
+  const r = replay(loadRecording('good'), { diskMap: loadMap('good'), finalStage: 'ipxe' });
+  t.equal(r.verdict, 'pass', diag(r));
+  t.same(r.stages.map((s) => s.id).at(-1), 'ipxe');
+  t.ok(r.stages.at(-1)!.atMs! < 1500, 'ended at the iPXE banner, long before the network');
+});
+
+t.test('SERIAL 0 115200 duplication still passes (console reader de-duplicates)', async (t) => {
+  const r = replay(loadRecording('dup'), { diskMap: loadMap('dup'), finalStage: 'chain', scriptSource: 'initrd' });
+  t.equal(r.verdict, 'pass', diag(r));
+});
+
+t.test('autoboot (no script) is told apart by the Ctrl-B prompt', async (t) => {
+  const r = replay(loadRecording('autoboot'), { diskMap: loadMap('autoboot'), finalStage: 'chain', scriptSource: null });
+  t.equal(r.verdict, 'pass', diag(r));
+  t.match(r.stages.find((s) => s.id === 'script')!.evidence[0], /autoboot/);
+});
+
+t.test('LINUX naming a missing file fails ipxe with KERNEL_NOT_FOUND, not the boot: prompt', async (t) => {
+  const r = replay(loadRecording('missing'), { diskMap: loadMap('missing'), finalStage: 'chain' }, { tailMs: 5000 });
+  t.equal(r.verdict, 'fail', diag(r));
+  t.match(r.failure, { stage: 'ipxe', code: 'KERNEL_NOT_FOUND', message: /missing\.lkrn/ });
+  t.same(passedUpTo(r), ['bios', 'mbr', 'gpt', 'vbr', 'ldlinux-sys', 'ldlinux-c32', 'config']);
+});
+
+t.test('zeroed VBR: gptmbr says Missing OS after reading the VBR, so the vbr stage failed', async (t) => {
+  const r = replay(loadRecording('zerovbr'), { diskMap: loadMap('zerovbr'), finalStage: 'chain' });
+  t.match(r.failure, { stage: 'vbr', code: 'GPTMBR_MISSING_OS' }, diag(r));
+  t.equal(status(r).gpt, 'passed');
+});
+
+t.test('HTTP 404 on a URL wrapped at 80 columns fails chain with IPXE_HTTP_404', async (t) => {
+  const r = replay(loadRecording('h404'), { diskMap: loadMap('h404'), finalStage: 'chain' });
+  t.match(r.failure, { stage: 'chain', code: 'IPXE_HTTP_404', message: /nothere\.ipxe.*2d0c613b/ }, diag(r));
+  t.equal(status(r).network, 'passed');
+});
+
+t.test('connection refused fails chain', async (t) => {
+  const r = replay(loadRecording('refused'), { diskMap: loadMap('refused'), finalStage: 'chain' });
+  t.match(r.failure, { stage: 'chain', code: 'IPXE_CONNECTION_REFUSED' }, diag(r));
+});
+
+t.test('without a disk map, silent stages pass on console evidence and say so', async (t) => {
+  const r = replay(loadRecording('good'), { diskMap: null, finalStage: 'chain' });
+  t.equal(r.verdict, 'pass', diag(r));
+  for (const id of ['mbr', 'gpt', 'vbr']) t.match(r.stages.find((s) => s.id === id)!.evidence[0], /no disk map: inferred from console/);
+  const z = replay(loadRecording('zerovbr'), { diskMap: null, finalStage: 'chain' });
+  t.match(z.failure, { stage: 'gpt', code: 'GPTMBR_MISSING_OS' }, diag(z));
+});
+
+t.test('a later stage\'s evidence before earlier ones does not pass it', async (t) => {
+  const tr = new StageTracker({ diskMap: loadMap('good'), finalStage: 'chain' });
+  const line = (atMs: number, text: string): BootEvent => ({ kind: 'console', atMs, text });
+  tr.consume(line(10, 'Configuring (net0 52:54:00:12:34:56)...... ok'));
+  tr.consume(line(20, 'iPXE initialising devices...ok'));
+  tr.consume({ kind: 'disk-read', atMs: 30, offset: 9978880, bytes: 512 });
+  let r = tr.result();
+  t.same(passedUpTo(r), [], diag(r));
+  tr.consume(line(40, 'SeaBIOS (version 1.16.2)'));
+  r = tr.result();
+  t.same(passedUpTo(r), ['bios'], 'network/ipxe/vbr evidence that came first does not count');
+  t.notOk(tr.done);
+});
+
+/** Recording cut right after the first read of `role`: the boot hangs there. */
+function hangAfter(events: RecordedEvent[], offset: number): RecordedEvent[] {
+  const i = events.findIndex((e) => e.kind === 'disk-read' && e.offset === offset && e.atMs > 80);
+  return events.slice(0, i + 1).filter((e) => e.kind !== 'serial' || !/SYSLINUX/.test(e.data));
+}
+
+t.test('no progress: a hang in the MBR code is told apart from a hang in the VBR by disk reads', async (t) => {
+  const ev = loadRecording('good');
+  const mbr = replay(hangAfter(ev, 0), { diskMap: loadMap('good'), finalStage: 'chain' }, { tailMs: 10000 });
+  t.match(mbr.failure, { stage: 'mbr', code: 'STAGE_TIMEOUT', message: /no disk read of the GPT header \(LBA 1\) after the read of the MBR/ }, diag(mbr));
+  const vbr = replay(hangAfter(ev, 1048576), { diskMap: loadMap('good'), finalStage: 'chain' }, { tailMs: 10000 });
+  t.match(vbr.failure, { stage: 'vbr', code: 'STAGE_TIMEOUT', message: /no disk read of ldlinux\.sys \(first sector\) after the read of the boot partition's first sector/ }, diag(vbr));
+  const failedAt = vbr.stages.find((s) => s.status === 'failed')!.atMs!;
+  t.ok(failedAt < 1000, 'timed out ~3 s after the last read, not at the overall timeout');
+});
+
+t.test('stage and overall timeouts come from options and TickEvents', async (t) => {
+  const tr = new StageTracker({ diskMap: null, finalStage: 'chain', timeouts: { overallMs: 60000, stageMs: { bios: 500 } } });
+  tr.consume({ kind: 'tick', atMs: 400 });
+  t.notOk(tr.done);
+  tr.consume({ kind: 'tick', atMs: 500 });
+  t.ok(tr.done);
+  t.match(tr.result().failure, { stage: 'bios', code: 'STAGE_TIMEOUT', message: /SeaBIOS banner/ });
+  const o = new StageTracker({ diskMap: null, finalStage: 'chain', timeouts: { overallMs: 1000 } });
+  o.consume({ kind: 'console', atMs: 10, text: 'SeaBIOS (version 1)' });
+  for (let at = 100; at <= 1000; at += 100) o.consume({ kind: 'console', atMs: at, text: `noise ${at}` });
+  t.match(o.result().failure, { stage: 'mbr', code: 'OVERALL_TIMEOUT' });
+});
+
+t.test('a boot: prompt waiting for input ends the run; an answered prompt does not', async (t) => {
+  const tr = new StageTracker({ diskMap: null, finalStage: 'chain', promptMs: 1000 });
+  tr.consume({ kind: 'console', atMs: 10, text: 'SeaBIOS (version 1)' });
+  tr.consume({ kind: 'console', atMs: 20, text: 'SYSLINUX 6.04 EDD 20210613 Copyright (C) 1994-2015 H. Peter Anvin et al' });
+  tr.consume({ kind: 'console', atMs: 30, text: 'boot: ', partial: true });
+  tr.consume({ kind: 'console', atMs: 500, text: 'boot: ' });
+  tr.consume({ kind: 'tick', atMs: 1600 });
+  t.notOk(tr.done, 'the prompt went away (line completed)');
+  tr.consume({ kind: 'console', atMs: 1700, text: 'boot: ', partial: true });
+  tr.consume({ kind: 'tick', atMs: 2800 });
+  t.ok(tr.done);
+  t.match(tr.result().failure, { code: 'BOOT_PROMPT' });
+});
+
+t.test('QEMU infra errors give verdict error, never a stage failure', async (t) => {
+  const a = new StageTracker({ diskMap: null, finalStage: 'chain' });
+  a.consume({ kind: 'console', atMs: 10, text: 'SeaBIOS (version 1)' });
+  a.consume({ kind: 'exit', atMs: 50, code: 1, signal: null, infraError: 'could not load firmware' });
+  t.match(a.result(), { verdict: 'error', failure: null, endedBy: /infra error/ });
+  const b = new StageTracker({ diskMap: null, finalStage: 'chain' });
+  b.consume({ kind: 'console', atMs: 10, text: 'KVM internal error. Suberror: 1' });
+  t.match(b.result(), { verdict: 'error', failure: null });
+  const c = new StageTracker({ diskMap: null, finalStage: 'chain' });
+  c.consume({ kind: 'console', atMs: 10, text: 'SeaBIOS (version 1)' });
+  c.consume({ kind: 'exit', atMs: 50, code: 0, signal: null });
+  t.match(c.result(), { verdict: 'fail', failure: { stage: 'mbr', code: 'MACHINE_EXITED' } });
+});
+
+t.test('extra stages pass on their console regex after the chain', async (t) => {
+  const extra = [{ id: 'init', title: 'Linux init ran', evidence: /^BOOTCHAIN-INIT/ }];
+  const r = replay(loadRecording('good'), { diskMap: loadMap('good'), finalStage: 'init', extraStages: extra }, { tailMs: 100 });
+  t.equal(r.stages.at(-1)!.id, 'init');
+  t.match(r.failure, { stage: 'init', code: 'FELL_THROUGH_TO_NEXT_DEVICE' }, diag(r));
+  t.match(formatStageTable(r.stages, r.failure), /init\s+FAIL/);
+});
