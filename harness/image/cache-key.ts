@@ -20,6 +20,8 @@ export function hostToolVersions(): Promise<string> {
     const gptmbr = createHash('sha256').update(await readFile(requireTool('gptmbr.bin'))).digest('hex');
     return [ext, mke2fs, sfdisk, `gptmbr.bin(${GPTMBR_BIN}): ${gptmbr}`].join('\n');
   })();
+  // A failure (missing tool) must not stick: the next call looks again.
+  toolVersions.catch(() => { toolVersions = undefined; });
   return toolVersions;
 }
 

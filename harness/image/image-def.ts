@@ -45,6 +45,7 @@ async function walk(dir: string, base = dir): Promise<string[]> {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue; // .gitkeep and friends are not image files
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...(await walk(p, base)));
     else if (e.isFile() || (e.isSymbolicLink() && (await stat(p)).isFile())) out.push(relative(base, p).split('\\').join('/'));

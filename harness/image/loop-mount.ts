@@ -1,10 +1,21 @@
-import { mkdtempSync, rmdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, execaSync } from 'execa';
 import { BootchainError } from '../errors.ts';
-import { requireTool } from './host-tools.ts';
+import { findCommand, requireTool } from './host-tools.ts';
 import { guardSignals } from './signal-guard.ts';
+
+const umount = () => findCommand('umount') ?? '/usr/bin/umount';
+
+/** True when `dir` is a mount point now (covers a mount(8) still in flight when a signal came). */
+function isMountPoint(dir: string): boolean {
+  try {
+    return readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === dir);
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Owner of one loop mount of a partition inside an image file (and of its temp mount point).
@@ -41,9 +52,9 @@ export class LoopMount {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      if (this.#mounted) {
-        const r = await execa('umount', [this.dir], { reject: false });
-        if (r.exitCode !== 0) await execa('umount', ['-l', this.dir], { reject: false });
+      if (this.#mounted || isMountPoint(this.dir)) {
+        const r = await execa(umount(), [this.dir], { reject: false });
+        if (r.exitCode !== 0) await execa(umount(), ['-l', this.dir], { reject: false });
         this.#mounted = false;
       }
       try { rmdirSync(this.dir); } catch { /* already gone */ }
@@ -57,9 +68,9 @@ export class LoopMount {
     if (this.#closed) return;
     this.#closed = true;
     this.#release();
-    if (this.#mounted) {
-      const r = execaSync('umount', [this.dir], { reject: false });
-      if (r.exitCode !== 0) execaSync('umount', ['-l', this.dir], { reject: false });
+    if (this.#mounted || isMountPoint(this.dir)) {
+      const r = execaSync(umount(), [this.dir], { reject: false });
+      if (r.exitCode !== 0) execaSync(umount(), ['-l', this.dir], { reject: false });
       this.#mounted = false;
     }
     try { rmdirSync(this.dir); } catch { /* already gone */ }

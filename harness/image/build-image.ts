@@ -1,0 +1,176 @@
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { BootchainError } from '../errors.ts';
+import { computeCacheKey, derivedGuid } from './cache-key.ts';
+import { gzipImage } from './gzip-image.ts';
+import { requireTool } from './host-tools.ts';
+import { loadImage, type LoadedImage } from './image-def.ts';
+import { planPartitions, SECTOR, type PartitionPlan } from './layout.ts';
+import { LoopMount } from './loop-mount.ts';
+import { selfCheck, type CheckResult } from './self-check.ts';
+import { TempOutputs } from './temp-outputs.ts';
+import type { DiskMap, ImageLayout } from './types.ts';
+import { writeGpt } from './write-gpt.ts';
+
+/** The seed's image; only it gets dist/boot.img.gz by default. */
+export const DEFAULT_IMAGE = 'hypersolid-cloud';
+
+export interface BuildOptions {
+  name: string;
+  imagesDir?: string;
+  distDir?: string;
+  noCache?: boolean;
+  /** Force (true) or skip (false) the .gz; default: only for the default image. */
+  gzip?: boolean;
+  /** Extra/replaced files: path in the image definition ("ipxe/ipxe.conf") → absolute host path or content. */
+  overlay?: Record<string, string>;
+  /** Output base name (default: name). */
+  outName?: string;
+}
+
+export interface BuildResult {
+  name: string;
+  imagePath: string;
+  mapPath: string;
+  gzPath?: string;
+  cached: boolean;
+  layout: ImageLayout;
+  map: DiskMap;
+  ms: number;
+  /** Self-check results of this build (empty on a cache hit: they passed when it was built). */
+  checks: CheckResult[];
+  notices: string[];
+}
+
+const BUILD_TOOLS = ['sfdisk', 'mke2fs', 'extlinux', 'mount', 'e2fsck', 'debugfs', 'gptmbr.bin'];
+
+async function mke2fs(image: string, fs: string, label: string, uuid: string, lba: number, sectors: number): Promise<void> {
+  // Fixed UUID + hash seed from the cache key: the same inputs give the same fs ids.
+  const args = ['-q', '-F', '-t', fs, '-L', label.slice(0, 16), '-U', uuid, '-E', `offset=${lba * SECTOR},hash_seed=${uuid}`, image, `${Math.floor(sectors / 2)}k`];
+  const r = await execa(requireTool('mke2fs'), args, { reject: false, all: true });
+  if (r.exitCode !== 0) throw new BootchainError('MKFS_FAILED', `mke2fs ${fs} at sector ${lba} of ${image} failed: ${(r.all ?? '').trim()}`, `command: mke2fs ${args.join(' ')}`);
+}
+
+async function installFiles(image: string, plan: PartitionPlan, img: LoadedImage, log: (l: string) => void): Promise<void> {
+  const mnt = await LoopMount.open(image, plan.boot.firstLba * SECTOR, plan.boot.sectors * SECTOR);
+  try {
+    const dir = join(mnt.dir, 'extlinux');
+    await mkdir(dir);
+    const r = await execa(requireTool('extlinux'), ['--install', dir], { reject: false, all: true });
+    if (r.exitCode !== 0) throw new BootchainError('EXTLINUX_FAILED', `extlinux --install failed on partition 1 of ${image}: ${(r.all ?? '').trim()}`, 'check that the boot partition is ext2/3/4');
+    log(`  extlinux --install /extlinux: ok`);
+    for (const f of img.files) {
+      const dest = join(dir, f.dest);
+      await mkdir(dirname(dest), { recursive: true });
+      try {
+        await writeFile(dest, f.bytes);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOSPC') {
+          throw new BootchainError('FILES_TOO_LARGE', `${f.origin} (${f.bytes.length} B) does not fit in the ${img.layout.bootMiB} MiB boot partition (with ldlinux.sys, ldlinux.c32 and the other files)`, `raise layout.bootMiB in ${img.name}/image.ts or shrink the files`);
+        }
+        throw e;
+      }
+    }
+  } finally {
+    await mnt.close();
+  }
+}
+
+async function readCache(keyPath: string, key: string, outputs: string[]): Promise<boolean> {
+  try {
+    return (await readFile(keyPath, 'utf8')).trim() === key && outputs.every((p) => existsSync(p));
+  } catch {
+    return false;
+  }
+}
+
+/** Cache hit without the .gz yet: compress the cached image (no rebuild, no root needed). */
+async function gzipCached(imagePath: string, gzPath: string, distDir: string, outName: string, log: (l: string) => void): Promise<void> {
+  const out = new TempOutputs(distDir, outName);
+  try {
+    const tmp = out.path('.img.gz');
+    const tool = await gzipImage(imagePath, tmp);
+    await out.commit([[tmp, gzPath]]);
+    log(`  ${tool}: compressed the cached image`);
+  } finally {
+    await out.close();
+  }
+}
+
+/**
+ * Builds `images/<name>` into `dist/<outName>.img` (+ `.map.json`, + `boot.img.gz` for the default
+ * image) with the seed's layout, self-checks it, and caches by a hash of all inputs.
+ */
+export async function buildImage(opts: BuildOptions, log: (line: string) => void = () => {}): Promise<BuildResult> {
+  const t0 = performance.now();
+  const imagesDir = opts.imagesDir ?? 'images';
+  const distDir = opts.distDir ?? 'dist';
+  const outName = opts.outName ?? opts.name;
+  if (!/^[A-Za-z0-9._-]+$/.test(outName) || outName.startsWith('.')) {
+    throw new BootchainError('BAD_OUT_NAME', `output name \`${outName}\` must be letters, digits, ".", "_" or "-"`, 'pass a plain file name as outName');
+  }
+  const img = await loadImage(opts.name, imagesDir, opts.overlay ?? {});
+  for (const n of img.notices) log(n);
+  const plan = planPartitions(img.layout);
+  const isDefault = opts.name === DEFAULT_IMAGE && opts.outName === undefined;
+  const wantGz = opts.gzip ?? isDefault;
+  const imagePath = resolve(distDir, `${outName}.img`);
+  const mapPath = resolve(distDir, `${outName}.map.json`);
+  const keyPath = resolve(distDir, `${outName}.cache-key`);
+  const gzPath = wantGz ? resolve(distDir, isDefault ? 'boot.img.gz' : `${outName}.img.gz`) : undefined;
+  const key = await computeCacheKey(img);
+  const base = { name: outName, imagePath, mapPath, layout: img.layout, notices: img.notices, ...(gzPath ? { gzPath } : {}) };
+
+  if (!opts.noCache && (await readCache(keyPath, key, [imagePath, mapPath]))) {
+    if (gzPath && !existsSync(gzPath)) await gzipCached(imagePath, gzPath, distDir, outName, log);
+    const map = JSON.parse(await readFile(mapPath, 'utf8')) as DiskMap;
+    return { ...base, cached: true, map, checks: [], ms: performance.now() - t0 };
+  }
+  if (process.getuid?.() !== 0) {
+    throw new BootchainError('NEED_ROOT', `building ${opts.name} needs root: \`extlinux --install\` only works on a mounted file system, and mounting the boot partition of the image file needs a loop mount`, `run as root (sudo npx bootchain build ${opts.name}); a cached build in ${distDir} is reused without root`);
+  }
+  for (const t of BUILD_TOOLS) requireTool(t);
+  await mkdir(distDir, { recursive: true });
+  const out = new TempOutputs(distDir, outName);
+  try {
+    const tmpImg = out.path('.img');
+    const fh = await open(tmpImg, 'w');
+    await fh.truncate(plan.diskSectors * SECTOR);
+    await fh.close();
+    await writeGpt(tmpImg, img.layout, plan, { disk: derivedGuid(key, 'disk'), boot: derivedGuid(key, 'p1'), conf: derivedGuid(key, 'p2') });
+    const gptmbr = await readFile(requireTool('gptmbr.bin'));
+    const mfh = await open(tmpImg, 'r+');
+    await mfh.write(gptmbr.subarray(0, 440), 0, Math.min(440, gptmbr.length), 0);
+    await mfh.close();
+    log(`  GPT written (sfdisk) and read back; gptmbr.bin → MBR`);
+    await Promise.all([
+      mke2fs(tmpImg, img.layout.bootFs, img.layout.bootName, derivedGuid(key, 'fs1'), plan.boot.firstLba, plan.boot.sectors),
+      mke2fs(tmpImg, img.layout.confFs, img.layout.confName, derivedGuid(key, 'fs2'), plan.conf.firstLba, plan.conf.sectors),
+    ]);
+    log(`  mke2fs: p1 ${img.layout.bootFs}, p2 ${img.layout.confFs}`);
+    await installFiles(tmpImg, plan, img, log);
+    const { checks, map } = await selfCheck({ image: tmpImg, layout: img.layout, plan, files: img.files, gptmbr });
+    map.image = imagePath;
+    const tmpMap = out.path('.map.json');
+    await writeFile(tmpMap, JSON.stringify(map, null, 2) + '\n');
+    const pairs: Array<[string, string]> = [[tmpImg, imagePath], [tmpMap, mapPath]];
+    if (gzPath) {
+      const tg = performance.now();
+      const tmpGz = out.path('.img.gz');
+      const tool = await gzipImage(tmpImg, tmpGz);
+      log(`  ${tool}: ${Math.round(performance.now() - tg)} ms`);
+      pairs.push([tmpGz, gzPath]);
+    }
+    await rm(keyPath, { force: true });
+    await out.commit(pairs);
+    const tmpKey = out.path('.cache-key');
+    await writeFile(tmpKey, key + '\n');
+    await out.commit([[tmpKey, keyPath]]);
+    return { ...base, cached: false, map, checks, ms: performance.now() - t0 };
+  } finally {
+    await out.close();
+  }
+}
+
