@@ -38,7 +38,8 @@ export async function checkSyslinux(ctx: LintContext): Promise<LintFinding[]> {
   }
   if (!pa.checksumOk) out.push(finding('error', 'LINT_LDLINUX_SYS_CHECKSUM', 'ldlinux-sys', `${sysPath}: the checksum over its ${pa.dwords} dwords does not match: ldlinux.sys prints "Load error - Boot error"`, REINSTALL));
   const real = fileSectors(sysRegion.ranges, boot.firstLba);
-  const sect1 = isSyslinux ? Number(vbr.readUInt32LE(pa.sect1Ptr0)) + vbr.readUInt32LE(pa.sect1Ptr1) * 2 ** 32 : null;
+  const ptrOk = pa.sect1Ptr0 + 4 <= vbr.length && pa.sect1Ptr1 + 4 <= vbr.length;
+  const sect1 = isSyslinux && ptrOk ? Number(vbr.readUInt32LE(pa.sect1Ptr0)) + vbr.readUInt32LE(pa.sect1Ptr1) * 2 ** 32 : null;
   if (sect1 !== null && sect1 !== real[0]) {
     out.push(finding('error', 'LINT_VBR_WRONG_LDLINUX_LBA', 'vbr', `the boot sector of ${where} loads sector ${sect1} (partition-relative) as ldlinux.sys, but ${sysPath} starts at sector ${real[0] ?? '?'}`, REINSTALL));
   }

@@ -7,6 +7,7 @@ import { checkDisk } from './check-disk.ts';
 import { checkFsFeatures } from './check-fs.ts';
 import { checkSyslinux } from './check-syslinux.ts';
 import type { LintContext } from './lint-context.ts';
+import { finding, type LintFinding } from './types.ts';
 import type { LintReport } from './types.ts';
 
 /**
@@ -22,11 +23,19 @@ export async function lintImage(imagePath: string, opts: { map?: DiskMap } = {})
     const table = parsePartitionTable(reader);
     const boot = table.partitions.find((p) => p.legacyBiosBootable);
     const ctx: LintContext = { image, map, reader, table, boot };
+    // A damaged image must give findings, not a crash: a check that throws becomes a warning naming it.
+    const guarded = async (name: string, stage: LintFinding['stage'], run: () => LintFinding[] | Promise<LintFinding[]>): Promise<LintFinding[]> => {
+      try {
+        return await run();
+      } catch (e) {
+        return [finding('warning', 'LINT_CHECK_FAILED', stage, `the ${name} check could not finish on this image: ${(e as Error).message}`, 'the structures it reads are damaged or unusual; boot the image to see what the firmware makes of it')];
+      }
+    };
     const findings = [
-      ...checkDisk(ctx),
-      ...checkFsFeatures(ctx),
-      ...(await checkSyslinux(ctx)),
-      ...(await checkConfig(ctx)),
+      ...(await guarded('disk', 'mbr', () => checkDisk(ctx))),
+      ...(await guarded('file-system', 'vbr', () => checkFsFeatures(ctx))),
+      ...(await guarded('SYSLINUX install', 'ldlinux-sys', () => checkSyslinux(ctx))),
+      ...(await guarded('config', 'config', () => checkConfig(ctx))),
     ];
     return { image, findings, ms: performance.now() - t0 };
   } finally {

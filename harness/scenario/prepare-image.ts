@@ -18,6 +18,7 @@ export interface PreparedImage {
   scriptSource: 'command line' | 'initrd' | null;
   /** Static findings (lint runs before every boot); empty when the image could not be mapped. */
   lint: LintFinding[];
+  lintMs: number;
   notes: string[];
 }
 
@@ -83,14 +84,17 @@ export async function prepareBootImage(input: string, o: { corrupt?: ImageCorrup
     }
   }
   let lint: LintFinding[] = [];
+  let lintMs = 0;
   if (map) {
     try {
-      lint = (await lintImage(image, { map })).findings;
+      const rep = await lintImage(image, { map });
+      lint = rep.findings;
+      lintMs = rep.ms;
     } catch (e) {
       notes.push(`lint could not run: ${(e as Error).message}`);
     }
   }
-  return { image, map, scriptSource, lint, notes };
+  return { image, map, scriptSource, lint, lintMs, notes };
 }
 
 async function mapOrNull(image: string, notes: string[]): Promise<DiskMap | null> {

@@ -62,6 +62,8 @@ function passAt(ctx: EvidenceContext, c: Cursor, idx: number[], evidence: string
 }
 
 export const BANNER_RE = /^(SYS|EXT|ISO|PXE)LINUX \d/;
+// ldlinux.sys prints "SYSLINUX 6.04 EDD " after its first sector and the rest only once it is loaded whole.
+const FULL_BANNER_RE = /^(SYS|EXT|ISO|PXE)LINUX \d.*Copyright \(C\)/;
 const HARD_DISK_RE = /^Booting from Hard Disk/;
 const LOADING_OK_RE = /^Loading \S+?\s*\.\.\.\s*ok/;
 const IPXE_START_RE = /iPXE initialising devices|^iPXE \S+ .*Network Boot Firmware/;
@@ -123,7 +125,7 @@ const EVALUATORS: Record<CoreStageId, (ctx: EvidenceContext, from: Cursor) => St
     return seq(ctx, from, [{ pred: isRead('ldlinux-sys-first'), role: 'ldlinux-sys-first' }]);
   },
   'ldlinux-sys': (ctx, from) => {
-    const b = find(ctx, from, isLine(BANNER_RE, { complete: true }));
+    const b = find(ctx, from, isLine(FULL_BANNER_RE, { complete: true }));
     if (b < 0) return null;
     if (!ctx.regions) return passAt(ctx, from, [b], [describeFact(ctx.facts[b]!), 'no disk map: inferred from console']);
     const r = find(ctx, from, isRead('ldlinux-sys-rest'));
