@@ -21,6 +21,9 @@ const TOOLS = [
   ['ip', null, 'iproute2'],
 ];
 
+// `--for-tests` adds what only the test suite needs: headless Chromium renders the HTML report.
+if (process.argv.includes('--for-tests')) TOOLS.push(['chromium', null, 'chromium']);
+
 const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/local/sbin', '/usr/sbin', '/sbin'];
 const isExec = (p) => { try { fs.accessSync(p, fs.constants.X_OK); return fs.statSync(p).isFile(); } catch { return false; } };
 const isReadable = (p) => { try { fs.accessSync(p, fs.constants.R_OK); return true; } catch { return false; } };

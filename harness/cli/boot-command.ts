@@ -7,7 +7,6 @@ import { defaultChainRoutes, serveDirRoutes } from '../network/index.ts';
 import { prepareBootImage } from '../scenario/prepare-image.ts';
 import { runBootSession } from '../scenario/boot-session.ts';
 import { newArtifactsDir } from '../report/artifacts.ts';
-import { toBootReport } from '../report/json-report.ts';
 import { formatStageTable } from '../stages/index.ts';
 import { withInterrupt } from './interrupt.ts';
 import { formatLintFindings } from '../lint/index.ts';
@@ -67,9 +66,10 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       scriptSource: prepared.scriptSource,
       artifactsDir,
       marker,
+      meta: { image: resolve(input), scenario: null, notes: prepared.notes, lint: prepared.lint },
       signal,
     });
-    const report = toBootReport({ ...r, image: resolve(input), scenario: null, notes: prepared.notes, lint: prepared.lint });
+    const report = r.report;
     if (values.json) io.out(JSON.stringify(report, null, 2));
     else {
       io.out(formatStageTable(r.stages, r.failure));

@@ -10,6 +10,7 @@ commands:
   run [--scenario NAME]   run scenarios with a live stage table (all when no name)
   start                   build the default image and boot it through every stage
   lint IMAGE [--json]     check an image statically (MBR, GPT, VBR, ldlinux, config, iPXE script) without booting
+  repro BUNDLE            rerun a failed boot from its reproducer bundle (artifacts/<run>/repro or repro.tar.gz)
   list                    list the scenarios
   help                    this text
 
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   start: async () => (await import('./start-command.ts')).runStart,
   list: async () => (await import('./run-command.ts')).runList,
   lint: async () => (await import('./lint-command.ts')).runLint,
+  repro: async () => (await import('./repro-command.ts')).runRepro,
 };
 
 /** Entry point: returns the process exit code; only this layer writes to the terminal. */

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { BootchainError } from '../errors.ts';
 import type { BootEvent } from '../events.ts';
@@ -8,7 +8,7 @@ import { runBootSession } from '../scenario/boot-session.ts';
 import { newArtifactsDir } from '../report/artifacts.ts';
 import { toBootReport, type BootReport } from '../report/json-report.ts';
 import { consoleLinesOf, writeHtmlReport } from '../report/html-report.ts';
-import { openReproBundle, locateReproImage, verifyImageHash } from '../report/repro-load.ts';
+import { openReproBundle, locateReproImage, unpackBundledImage } from '../report/repro-load.ts';
 import { materializeRoutes } from '../report/repro-routes.ts';
 import type { ReproBundleJson } from '../report/repro-types.ts';
 import { formatStageTable } from '../stages/index.ts';
@@ -47,8 +47,10 @@ export async function runRepro(args: string[], io: CliIo): Promise<number> {
     return await withInterrupt(async (signal) => {
       const notes: string[] = [];
       const loc = await locateReproImage(opened, notes);
-      const prepared = await prepareBootImage(loc.input, { workDir: artifactsDir });
-      if (loc.needsVerify) await verifyImageHash(b, prepared.image);
+      await mkdir(artifactsDir, { recursive: true });
+      // A bundled image is unpacked into the run's artifacts (sparse) and hash-checked before it boots.
+      const image = loc.needsVerify ? await unpackBundledImage(b, loc.input, join(artifactsDir, 'bundled-image.img')) : loc.input;
+      const prepared = await prepareBootImage(image, { workDir: artifactsDir });
       const routes = await materializeRoutes(b.routes, artifactsDir);
       if (!values.json) {
         io.err(`reproducing ${b.scenario ?? b.image.path}: bundle says ${outcome(b.verdict, b.failure)} (expect: ${b.expectedStage})`);
@@ -65,12 +67,11 @@ export async function runRepro(args: string[], io: CliIo): Promise<number> {
         scriptSource: b.options.scriptSource,
         artifactsDir,
         marker: b.options.marker,
+        meta: { image: b.image.path, scenario: b.scenario, notes: [...notes, ...prepared.notes, `rerun of bundle ${resolve(input)}`], lint: prepared.lint },
+        reproBundle: false,
         signal,
       });
-      const report = toBootReport({ ...r, image: b.image.path, scenario: b.scenario, notes: [...notes, ...prepared.notes, `rerun of bundle ${resolve(input)}`] });
-      const timeline = JSON.parse(await readFile(join(artifactsDir, 'timeline.json'), 'utf8')) as BootEvent[];
-      await writeFile(join(artifactsDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-      await writeHtmlReport(artifactsDir, { report, consoleLines: consoleLinesOf(timeline), screenshots: [], title: `bootchain repro: ${b.scenario ?? basename(b.image.path)}` });
+      const report = r.report;
       const same = sameOutcome(b, report);
       if (values.json) io.out(JSON.stringify({ reproduced: same, bundle: { verdict: b.verdict, failure: b.failure }, rerun: report }, null, 2));
       else {

@@ -54,6 +54,7 @@ export function buildQemuArgv(o: ResolvedMachineOptions, paths: MachinePaths): s
     ...diskArgs(o),
     ...netArgs(o),
   ];
+  if (o.rtcBaseSec !== null) argv.push('-rtc', `base=${rtcBaseArg(o.rtcBaseSec)},clock=vm`);
   if (o.smbiosSerial !== undefined) argv.push('-smbios', `type=1,serial=${escapeOptValue(o.smbiosSerial)}`);
   argv.push(
     '-serial', 'stdio',
@@ -64,4 +65,9 @@ export function buildQemuArgv(o: ResolvedMachineOptions, paths: MachinePaths): s
     ...o.extraArgs,
   );
   return argv;
+}
+
+/** Epoch seconds → QEMU's `-rtc base=` form (UTC, no zone suffix): 2025-01-31T12:00:00. */
+export function rtcBaseArg(epochSec: number): string {
+  return new Date(epochSec * 1000).toISOString().slice(0, 19);
 }

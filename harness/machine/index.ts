@@ -1,8 +1,10 @@
 export { Machine } from './machine.ts';
 export { buildQemuArgv, escapeOptValue } from './build-argv.ts';
-export { resolveMachineOptions } from './resolve-options.ts';
+export { resolveMachineOptions, DEFAULT_ICOUNT_SHIFT } from './resolve-options.ts';
 export { parseTraceLine, toDiskReadEvent, type TraceRead } from './trace-parse.ts';
 export { registerCleanup, registerExitKill, reapAll } from './reaper.ts';
 export { spawnOwned, killGroup } from './spawn-owned.ts';
 export { detectInfraError } from './infra-error.ts';
 export type { MachineOptions, MachineHooks, Accel, DiskBus, NicModel, NetworkMode, ResolvedMachineOptions } from './types.ts';
+export { GuestClock, type GuestClockOptions, type GuestClockStats, type QmpExecute } from './guest-clock.ts';
+export { interpolateGuest, unwrapReading, PM_WRAP_MS, type GuestSample, type RawClockReading } from './guest-clock-math.ts';

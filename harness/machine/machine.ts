@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BootchainError } from '../errors.ts';
 import type { MachineExitEvent } from '../events.ts';
 import { buildQemuArgv } from './build-argv.ts';
+import { GuestClock } from './guest-clock.ts';
 import { detectInfraError, explainSpawnFailure, lastQemuError } from './infra-error.ts';
 import { QmpClient } from './qmp-client.ts';
 import { registerCleanup, registerExitKill } from './reaper.ts';
@@ -36,6 +37,7 @@ export class Machine implements AsyncDisposable {
   #hooks: MachineHooks;
   #proc: OwnedProcess | null = null;
   #qmp: QmpClient | null = null;
+  #guestClock: GuestClock | null = null;
   #stderrLines: string[] = [];
   #traceLines: string[] = [];
   #infraError: string | null = null;
@@ -115,6 +117,7 @@ export class Machine implements AsyncDisposable {
         : this.#infraError ?? (this.#killedByUs ? null : this.#explainExit(ev));
       if (infra) ev.infraError = infra;
       this.#hasExited = true;
+      this.#guestClock?.stop();
       this.#resolveExited(ev);
       this.#hooks.onEvent(ev);
     });
@@ -155,11 +158,27 @@ export class Machine implements AsyncDisposable {
     void this.exited.then(() => stop.abort(new Error('QEMU exited')));
     try {
       this.#qmp = await QmpClient.connect(this.paths.qmpSocket, QMP_CONNECT_MS, stop.signal);
+      if (this.options.guestClock && !this.#hasExited) {
+        const qmp = this.#qmp;
+        this.#guestClock = new GuestClock((c, a) => qmp.execute(c, a), {
+          now: () => Date.now() - this.startedAt,
+          rtcBaseSec: this.options.rtcBaseSec,
+        });
+        this.#guestClock.start();
+      }
     } catch (e) {
       if (!this.#hasExited) throw e; // QEMU is up but QMP is not: a real failure
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * The guest's own clock sampled over QMP (null when `guestClock: false` or QMP never came up).
+   * `guestClock.guestAt(atMs)` gives the guest ms of any event; samples stay readable after close().
+   */
+  get guestClock(): GuestClock | null {
+    return this.#guestClock;
   }
 
   /** Raw serial input for the guest (e.g. a key press at `boot:`). */
@@ -197,6 +216,7 @@ export class Machine implements AsyncDisposable {
     const within = (ms: number): Promise<boolean> =>
       Promise.race([ended, sleep(ms, undefined, { ref: false }).then(() => false)]);
     this.#killedByUs = true;
+    this.#guestClock?.stop();
     if (this.#qmp && groupAlive(pid)) {
       await Promise.race([this.#qmp.execute('quit').catch(() => undefined), sleep(QUIT_WAIT_MS, undefined, { ref: false })]);
       await within(QUIT_WAIT_MS);

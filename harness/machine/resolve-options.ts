@@ -6,6 +6,12 @@ const DISK_BUSES = ['virtio', 'ide', 'ahci'] as const;
 const NIC_MODELS = ['virtio-net-pci', 'e1000', 'rtl8139'] as const;
 const ACCELS = ['tcg', 'kvm'] as const;
 
+/**
+ * Warp by default: `-icount shift=N,sleep=off` skips idle guest time. Chosen by measurement (see
+ * test/warp/README numbers in the time-warp report): fastest wall time to the chained script.
+ */
+export const DEFAULT_ICOUNT_SHIFT = 8;
+
 function invalid(field: string, expected: string, got: unknown): BootchainError {
   return new BootchainError(
     'MACHINE_OPTION_INVALID',
@@ -19,7 +25,8 @@ export function resolveMachineOptions(o: MachineOptions, now = Date.now()): Reso
   if (typeof o.image !== 'string' || o.image === '') throw invalid('image', 'a path to a raw disk image', o.image);
   const accel = o.accel ?? 'tcg';
   if (!ACCELS.includes(accel)) throw invalid('accel', `one of ${ACCELS.join(', ')}`, accel);
-  const icountShift = o.icountShift ?? null;
+  // undefined = the default (warp with tcg, real time with kvm); null = real time explicitly.
+  const icountShift = o.icountShift === undefined ? (accel === 'tcg' ? DEFAULT_ICOUNT_SHIFT : null) : o.icountShift;
   if (icountShift !== null) {
     if (!Number.isInteger(icountShift) || icountShift < 0 || icountShift > 10)
       throw invalid('icountShift', 'null or an integer 0..10', icountShift);
@@ -41,6 +48,8 @@ export function resolveMachineOptions(o: MachineOptions, now = Date.now()): Reso
   const extraArgs = o.extraArgs ?? [];
   if (!Array.isArray(extraArgs) || extraArgs.some((a) => typeof a !== 'string'))
     throw invalid('extraArgs', 'an array of strings', extraArgs);
+  const guestClock = o.guestClock ?? true;
+  if (typeof guestClock !== 'boolean') throw invalid('guestClock', 'true or false', guestClock);
   const r: ResolvedMachineOptions = {
     image: o.image,
     accel,
@@ -55,6 +64,10 @@ export function resolveMachineOptions(o: MachineOptions, now = Date.now()): Reso
     tmpRoot: o.tmpRoot ?? os.tmpdir(),
     startedAt: o.startedAt ?? now,
     wrapper: o.wrapper ?? [],
+    guestClock,
+    // The guest RTC follows the virtual clock (coherent with its other clocks in warp mode) from the
+    // host's date at start (certificates stay valid); the guest clock reads it back relative to this.
+    rtcBaseSec: extraArgs.includes('-rtc') ? null : Math.floor(now / 1000),
   };
   if (o.smbiosSerial !== undefined) r.smbiosSerial = o.smbiosSerial;
   if (o.bootfileUrl !== undefined) r.bootfileUrl = o.bootfileUrl;

@@ -10,8 +10,10 @@ export interface MachineOptions {
   /** Raw disk image. Never modified: writes go to a throw-away overlay. */
   image: string;
   accel?: Accel;
-  /** null = real time; N = `-icount shift=N,sleep=off` (TCG only). */
+  /** null = real time; N = `-icount shift=N,sleep=off` (TCG only). Default with tcg: DEFAULT_ICOUNT_SHIFT (warp). */
   icountShift?: number | null;
+  /** Sample the guest's clock over QMP while it runs (`machine.guestClock`). Default true. */
+  guestClock?: boolean;
   memoryMiB?: number;
   diskBus?: DiskBus;
   nicModel?: NicModel;
@@ -36,7 +38,12 @@ export interface MachineOptions {
 export type ResolvedMachineOptions = Required<
   Omit<MachineOptions, 'smbiosSerial' | 'bootfileUrl' | 'startedAt' | 'wrapper'>
 > &
-  Pick<MachineOptions, 'smbiosSerial' | 'bootfileUrl'> & { startedAt: number; wrapper: string[] };
+  Pick<MachineOptions, 'smbiosSerial' | 'bootfileUrl'> & {
+    startedAt: number;
+    wrapper: string[];
+    /** Epoch seconds the guest RTC starts from (`-rtc base=…,clock=vm`); null when extraArgs set their own -rtc. */
+    rtcBaseSec: number | null;
+  };
 
 export interface MachineHooks {
   /** Raw serial bytes as QEMU delivers them; atMs since machine start. */

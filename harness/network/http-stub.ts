@@ -33,6 +33,8 @@ export interface HttpStub {
   readonly ledger: LedgerEntry[];
   /** May be replaced after start (e.g. by the boot session). */
   onRequest: ((e: RequestEvent) => void) | undefined;
+  /** Epoch ms that ledger atMs count from; the boot session sets it to the machine's start. */
+  startedAt: number;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -87,12 +89,13 @@ export async function startHttpStub(o: HttpStubOptions): Promise<HttpStub> {
     guestUrl: (p) => `${guestBase()}${withSlash(p)}`,
     ledger: [],
     onRequest: o.onRequest,
+    startedAt: o.startedAt,
     close: async () => undefined,
     [Symbol.asyncDispose]: () => stub.close(),
   };
 
   const server = http.createServer((req, res) => {
-    const atMs = Date.now() - o.startedAt;
+    const atMs = Date.now() - stub.startedAt;
     // Not WHATWG URL: it would normalise "/../x" away, hiding what the client really asked for.
     const rawUrl = req.url ?? '/';
     const qAt = rawUrl.indexOf('?');

@@ -10,6 +10,7 @@ import { ledgerTable, lintTable, notesSection, screenshotsSection, type LintFind
 export interface HtmlReportInput {
   report: BootReport;
   consoleLines: ConsoleLineEvent[];
+  /** Defaults to the report's own `lint`; null hides the section. */
   lint?: { findings: LintFindingLike[] } | null;
   /** `file` is the basename of a PNG in the same folder as report.html. */
   screenshots: Array<{ label: string; file: string }>;
@@ -34,7 +35,7 @@ ${stageTimeline(r, lastLineMs)}
 ${screenshotsSection(input.screenshots)}
 ${consoleSection(r, input.consoleLines)}
 ${ledgerTable(r.ledger)}
-${lintTable(input.lint)}
+${lintTable(input.lint !== undefined ? input.lint : { findings: r.lint ?? [] })}
 ${notesSection(r.notes)}
 </body></html>
 `;

@@ -76,6 +76,24 @@ export async function locateReproImage(b: OpenedBundle, notes: string[]): Promis
   );
 }
 
+/**
+ * Decompresses the bundled image.img.gz into `out` (sparse: 512 MiB images hold ~9 MiB of data)
+ * and checks its sha256 against the bundle.
+ */
+export async function unpackBundledImage(b: ReproBundleJson, gz: string, out: string): Promise<string> {
+  const tool = (await execa('sh', ['-c', 'command -v pigz'], { reject: false })).exitCode === 0 ? 'pigz' : 'gzip';
+  const r = await execa('bash', ['-c', 'set -o pipefail; "$1" -dc -- "$2" | dd of="$3" bs=1M conv=sparse status=none', '_', tool, gz, out], {
+    reject: false,
+    stdin: 'ignore',
+  });
+  if (r.exitCode !== 0) {
+    await rm(out, { force: true });
+    throw new BootchainError('REPRO_BUNDLE_INVALID', `the bundled image ${gz} could not be decompressed: ${String(r.stderr).split('\n')[0]}`, 'the bundle is damaged; take it again from the run\'s artifacts');
+  }
+  await verifyImageHash(b, out);
+  return out;
+}
+
 /** Throws when a decompressed bundled image does not hash to the bundle's sha256. */
 export async function verifyImageHash(b: ReproBundleJson, raw: string): Promise<void> {
   const sha = await sha256File(raw);

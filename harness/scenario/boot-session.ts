@@ -7,11 +7,17 @@ import { StageTracker, type TrackerResult } from '../stages/index.ts';
 import type { BootEvent, ConsoleLineEvent, LedgerEntry } from '../events.ts';
 import type { DiskMap } from '../image/types.ts';
 import type { StageId } from '../stages/ladder.ts';
+import type { LintFinding } from '../lint/types.ts';
+import { toBootReport, type BootReport } from '../report/json-report.ts';
+import { captureScreenshot } from '../report/screenshot.ts';
+import { writeHtmlReport } from '../report/html-report.ts';
+import { writeReproBundle } from '../report/repro-bundle.ts';
 
 export interface BootSessionOptions {
   image: string;
   diskMap: DiskMap | null;
-  machine: Omit<MachineOptions, 'image' | 'bootfileUrl'>;
+  machine: Omit<MachineOptions, 'image' | 'bootfileUrl' | 'startedAt'>;
+  /** Routes of the stub this session starts, or (with `stub`) the routes that stub serves, for the bundle. */
   routes: RouteDef[];
   /** Stub path handed to iPXE as DHCP filename (autoboot), or null. */
   bootfile: string | null;
@@ -20,13 +26,18 @@ export interface BootSessionOptions {
   scriptSource: 'embedded' | 'command line' | 'initrd' | 'autoboot' | null;
   artifactsDir: string;
   marker: string;
+  /** What the report says about the run beyond what the boot itself shows. */
+  meta: { image: string; scenario: string | null; notes: string[]; lint: LintFinding[] };
   /** A stub started by the caller (its port may be baked into the image); otherwise one is started here. */
   stub?: HttpStub;
+  /** Write a reproducer bundle when the verdict is not pass (default true). */
+  reproBundle?: boolean;
   onEvent?: (e: BootEvent) => void;
   signal?: AbortSignal;
 }
 
 export interface BootSessionResult extends TrackerResult {
+  report: BootReport;
   ledger: LedgerEntry[];
   consoleText: string;
   wallMs: number;
@@ -39,13 +50,16 @@ const PARTIAL_AFTER_MS = 400;
 
 /**
  * Boots one image and tracks it through the ladder. Owns the stub (unless given), the machine and the
- * timers; closes all of them on every path out (pass, fail, timeout, abort, exception).
+ * timers, closing all of them on every path out (pass, fail, timeout, abort, exception); then writes the
+ * artifacts: logs, timeline, ledger, report.json, report.html, screenshots, and a repro bundle on failure.
  */
 export async function runBootSession(o: BootSessionOptions): Promise<BootSessionResult> {
   const t0 = Date.now();
   const now = () => Date.now() - t0;
   await mkdir(o.artifactsDir, { recursive: true });
   const timeline: BootEvent[] = [];
+  const lines: ConsoleLineEvent[] = [];
+  const notes = [...o.meta.notes];
   const tracker = new StageTracker({
     diskMap: o.diskMap,
     finalStage: o.finalStage,
@@ -54,10 +68,15 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   });
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
+  let machine: Machine | undefined;
+  let failureShot: Promise<string | null> | null = null;
   const feed = (e: BootEvent) => {
     if (e.kind !== 'tick') timeline.push(e);
+    if (e.kind === 'console') lines.push(e);
     o.onEvent?.(e);
     tracker.consume(e);
+    // Catch the screen the moment a failure shows, before the guest falls through and QEMU exits.
+    if (!failureShot && machine && tracker.failing && e.kind !== 'exit') failureShot = captureScreenshot(machine, o.artifactsDir, 'failure', notes);
     if (tracker.done) resolveDone();
   };
   let lastSerialAt = 0;
@@ -65,9 +84,11 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
 
   const ownStub = !o.stub;
   const stub = o.stub ?? (await startHttpStub({ routes: o.routes, startedAt: t0, marker: o.marker }));
-  stub.onRequest = (e) => feed({ ...e, atMs: e.atMs });
-  let machine: Machine | undefined;
+  stub.startedAt = t0;
+  stub.onRequest = (e) => feed(e);
   let tick: NodeJS.Timeout | undefined;
+  let exited = false;
+  const screenshots: Array<{ label: string; file: string }> = [];
   const onAbort = () => resolveDone();
   o.signal?.addEventListener('abort', onAbort);
   try {
@@ -79,7 +100,10 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
           reader.push(chunk, atMs);
         },
         onEvent: (e) => {
-          if (e.kind === 'exit') reader.end(e.atMs);
+          if (e.kind === 'exit') {
+            exited = true;
+            reader.end(e.atMs);
+          }
           feed(e);
         },
       },
@@ -91,6 +115,12 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
       feed({ kind: 'tick', atMs: at });
     }, TICK_MS);
     await done;
+    if (tick) clearInterval(tick);
+    const early = failureShot ? await failureShot : null;
+    if (early) screenshots.push({ label: 'screen at the failure', file: early });
+    // And the screen as the guest left it at the end (QEMU may have exited already: then a note says so).
+    const end = exited ? null : await captureScreenshot(machine, o.artifactsDir, 'end', notes);
+    if (end) screenshots.push({ label: 'screen at the end', file: end });
   } finally {
     if (tick) clearInterval(tick);
     o.signal?.removeEventListener('abort', onAbort);
@@ -104,16 +134,37 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   }
   const wallMs = now();
   const dir = o.artifactsDir;
+  const argv = machine?.argv ?? [];
+  const report = toBootReport({ ...result, ledger: [...stub.ledger], artifactsDir: dir, wallMs, image: o.meta.image, scenario: o.meta.scenario, notes, lint: o.meta.lint });
   await Promise.all([
     writeFile(join(dir, 'serial.raw'), reader.raw()),
     writeFile(join(dir, 'console.txt'), reader.text()),
     writeFile(join(dir, 'timeline.json'), JSON.stringify(timeline, null, 1)),
     writeFile(join(dir, 'ledger.json'), JSON.stringify(stub.ledger, null, 2)),
-    writeFile(join(dir, 'qemu-cmdline.txt'), (machine?.argv ?? []).map(shellQuote).join(' ') + '\n'),
+    writeFile(join(dir, 'qemu-cmdline.txt'), argv.map(shellQuote).join(' ') + '\n'),
     writeFile(join(dir, 'qemu-stderr.txt'), machine?.stderrText() ?? ''),
     writeFile(join(dir, 'block-trace.txt'), machine?.traceText() ?? ''),
+    writeFile(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n'),
+    writeHtmlReport(dir, { report, consoleLines: lines, screenshots, title: `bootchain: ${o.meta.scenario ?? o.meta.image}` }),
   ]);
-  return { ...result, ledger: [...stub.ledger], consoleText: reader.text(), wallMs, argv: machine?.argv ?? [], artifactsDir: dir };
+  if (result.verdict !== 'pass' && o.reproBundle !== false && machine) {
+    try {
+      await writeReproBundle(dir, {
+        imagePath: o.image,
+        argv,
+        servedRoutes: o.routes,
+        ledger: [...stub.ledger],
+        consoleText: reader.text(),
+        traceText: machine.traceText(),
+        report,
+        scenario: o.meta.scenario,
+        options: { machine: o.machine, bootfile: o.bootfile, finalStage: o.finalStage, overallTimeoutMs: o.overallTimeoutMs, scriptSource: o.scriptSource, marker: o.marker },
+      });
+    } catch (e) {
+      report.notes.push(`repro bundle not written: ${(e as Error).message}`);
+    }
+  }
+  return { ...result, report, ledger: [...stub.ledger], consoleText: reader.text(), wallMs, argv, artifactsDir: dir };
 }
 
 export function shellQuote(s: string): string {

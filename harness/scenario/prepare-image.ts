@@ -41,7 +41,8 @@ async function decompressed(gz: string): Promise<string> {
   const tmp = `${out}.tmp-${process.pid}`;
   try {
     const unzip = (await hasTool('pigz')) ? 'pigz' : 'gzip';
-    await execa({ shell: false })`${unzip} -dc ${gz}`.pipe`dd of=${tmp} bs=1M conv=sparse status=none`;
+    // A shell pipe: the decompressed image never passes through this process's memory.
+    await execa('sh', ['-c', `${unzip} -dc -- "$1" | dd of="$2" bs=1M conv=sparse status=none`, 'sh', gz, tmp]);
     await rename(tmp, out);
   } catch (e) {
     await rm(tmp, { force: true });

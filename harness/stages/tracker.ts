@@ -66,6 +66,11 @@ export class StageTracker {
     this.results = this.ids.map((id) => ({ id, status: 'not-reached', atMs: null, guestMs: null, evidence: [] }));
   }
 
+  /** True from the moment a failure is seen (even while it settles), so a screenshot can catch it. */
+  get failing(): boolean {
+    return this.pending !== null || this.prompt !== null || (this.final !== null && this.final.verdict !== 'pass');
+  }
+
   get done(): boolean {
     return this.final !== null;
   }
