@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadAllScenarios, loadScenario, listScenarioNames } from '../scenario/catalog.ts';
 import { runScenario } from '../scenario/run-scenario.ts';
-import { formatStageTable } from '../stages/index.ts';
+import { formatStageTable, formatStageRow } from '../stages/index.ts';
 import { withInterrupt } from './interrupt.ts';
 import type { CliIo } from './io.ts';
 
@@ -15,9 +15,10 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
     for (const s of scenarios) {
       if (signal.aborted) break;
       io.err(`▶ ${s.name}: ${s.def.description}`);
-      const o = await runScenario(s, { signal, onLog: (l) => io.err(`  ${l}`) });
+      // Live: one row per stage the moment it passes or fails; the full table only when something is off.
+      const o = await runScenario(s, { signal, onLog: (l) => io.err(`  ${l}`), onStage: (st) => io.err(`  ${formatStageRow(st)}  ${st.evidence[0] ?? ''}`) });
       const r = o.result;
-      if (!values.json) io.err(formatStageTable(r.stages, r.failure));
+      if (!o.ok) io.err(formatStageTable(r.stages, r.failure));
       if (o.ok) io.err(`✔ ${s.name} (${(r.wallMs / 1000).toFixed(2)} s) artifacts: ${r.artifactsDir}`);
       else {
         if (r.verdict === 'error') errored += 1;

@@ -6,7 +6,7 @@ import { ConsoleReader } from '../console/index.ts';
 import { StageTracker, type TrackerResult } from '../stages/index.ts';
 import type { BootEvent, ConsoleLineEvent, LedgerEntry } from '../events.ts';
 import type { DiskMap } from '../image/types.ts';
-import type { StageId } from '../stages/ladder.ts';
+import type { StageId, StageResult } from '../stages/ladder.ts';
 import type { LintFinding } from '../lint/types.ts';
 import { toBootReport, type BootReport } from '../report/json-report.ts';
 import { captureScreenshot } from '../report/screenshot.ts';
@@ -33,6 +33,8 @@ export interface BootSessionOptions {
   /** Write a reproducer bundle when the verdict is not pass (default true). */
   reproBundle?: boolean;
   onEvent?: (e: BootEvent) => void;
+  /** Called the moment a stage passes or fails (live tables). */
+  onStage?: (r: Readonly<StageResult>) => void;
   signal?: AbortSignal;
 }
 
@@ -65,6 +67,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     finalStage: o.finalStage,
     timeouts: { overallMs: o.overallTimeoutMs },
     scriptSource: o.scriptSource,
+    ...(o.onStage ? { onStage: o.onStage } : {}),
   });
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));

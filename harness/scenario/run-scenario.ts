@@ -8,6 +8,7 @@ import { runBootSession, type BootSessionResult } from './boot-session.ts';
 import { prepareBootImage } from './prepare-image.ts';
 import { newArtifactsDir } from '../report/artifacts.ts';
 import type { BootEvent, LedgerEntry } from '../events.ts';
+import type { StageResult } from '../stages/ladder.ts';
 
 export interface ScenarioOutcome {
   name: string;
@@ -23,6 +24,7 @@ export interface RunScenarioOptions {
   artifactsRoot?: string;
   distDir?: string;
   onEvent?: (e: BootEvent) => void;
+  onStage?: (r: Readonly<StageResult>) => void;
   onLog?: (line: string) => void;
   signal?: AbortSignal;
   realtime?: boolean;
@@ -88,6 +90,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
       artifactsDir,
       marker,
       ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+      ...(o.onStage ? { onStage: o.onStage } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
     const problems = checkExpectations(s, result, serial);

@@ -18,6 +18,8 @@ export interface TrackerOptions {
   settleMs?: number;
   /** How long a prompt ("boot: ", "iPXE>") must wait for input before it counts as a failure (default 1000). */
   promptMs?: number;
+  /** Called the moment a stage passes or fails (for live tables). */
+  onStage?: (r: Readonly<StageResult>) => void;
 }
 
 export interface TrackerResult {
@@ -146,6 +148,7 @@ export class StageTracker {
     r.guestMs = f?.guestMs ?? null;
     r.evidence = evidence;
     this.next = idx + 1;
+    this.opts.onStage?.(r);
   }
 
   private onFailure(m: FailureMatch, atMs: number): void {
@@ -201,6 +204,7 @@ export class StageTracker {
       `failed: ${code}: ${message}`,
       `cause: ${cause}`,
     ];
+    this.opts.onStage?.(r);
     this.finish('fail', { stage: id, code, message, hint }, `failure: ${code}`);
   }
 
