@@ -9,7 +9,12 @@ register();
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
   allowPositionals: true,
-  options: { scenario: { type: 'string', multiple: true }, reporter: { type: 'string' }, unit: { type: 'boolean', default: false } },
+  options: {
+    scenario: { type: 'string', multiple: true },
+    reporter: { type: 'string' },
+    'reporter-file': { type: 'string' },
+    unit: { type: 'boolean', default: false },
+  },
 });
 const { listScenarioNames } = await import('../harness/scenario/catalog.ts');
 const names = await listScenarioNames();
@@ -20,7 +25,8 @@ if (unknown.length) {
   process.exit(2);
 }
 const tapArgs = [];
-if (values.reporter) tapArgs.push('--reporter', values.reporter);
+if (values.reporter) tapArgs.push(`--reporter=${values.reporter}`);
+if (values['reporter-file']) tapArgs.push(`--reporter-file=${values['reporter-file']}`);
 if (chosen.length) {
   tapArgs.push(`--test-env=BOOTCHAIN_SCENARIO=${chosen.join(',')}`, 'test/scenarios/scenarios.test.ts');
 } else if (values.unit) {

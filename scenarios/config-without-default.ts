@@ -5,6 +5,6 @@ export default defineScenario({
   description: 'extlinux.conf without DEFAULT → "No DEFAULT or UI configuration directive found!"',
   image: { name: 'hypersolid-cloud', overlay: { 'extlinux/extlinux.conf': 'LABEL ipxe\n  LINUX ipxe.lkrn\n' } },
   machine: { bootfile: '/boot.ipxe' },
-  expect: { failAt: 'config', code: 'CONFIG_NO_DEFAULT' },
+  expect: { failAt: 'config', code: 'CONFIG_NO_DEFAULT', lint: 'LINT_CONFIG_NO_DEFAULT' },
   tags: ['negative'],
 });

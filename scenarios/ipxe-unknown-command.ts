@@ -8,6 +8,6 @@ export default defineScenario({
     overlay: { 'ipxe/ipxe.conf': '#!ipxe\n\necho booting LINUX from iPXE\ndhcp\nping -c 1 10.0.2.2\nchain {{stub}}/myconfig.ipxe?serial=${serial}\n' },
   },
   routes: [{ path: '/myconfig.ipxe', template: '#!ipxe\necho ${marker}\n' }],
-  expect: { failAt: 'chain', code: 'IPXE_COMMAND_NOT_FOUND' },
+  expect: { failAt: 'chain', code: 'IPXE_COMMAND_NOT_FOUND', lint: 'LINT_IPXE_UNKNOWN_COMMAND' },
   tags: ['negative'],
 });

@@ -6,7 +6,7 @@ export default defineScenario({
   description: 'MBR boot code zeroed (signature kept) → the MBR code never reads the GPT',
   image: { name: 'hypersolid-cloud', corrupt: [{ region: 'mbr-code', fill: 0 }] },
   machine: { bootfile: '/boot.ipxe' },
-  expect: { failAt: 'mbr' },
+  expect: { failAt: 'mbr', code: 'STAGE_TIMEOUT', lint: 'LINT_MBR_NO_BOOT_CODE' },
   timeoutMs: 60_000,
   tags: ['negative'],
 });

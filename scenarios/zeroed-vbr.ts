@@ -6,6 +6,6 @@ export default defineScenario({
   description: "zeroed partition boot sector → gptmbr.bin reads it but it never runs",
   image: { name: 'hypersolid-cloud', corrupt: [{ region: 'vbr', fill: 0 }] },
   machine: { bootfile: '/boot.ipxe' },
-  expect: { failAt: 'vbr', code: 'GPTMBR_MISSING_OS' },
+  expect: { failAt: 'vbr', code: 'GPTMBR_MISSING_OS', lint: 'LINT_VBR_NO_SIGNATURE' },
   tags: ['negative'],
 });

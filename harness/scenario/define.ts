@@ -58,7 +58,13 @@ export type ImageCorruption =
 
 export type ScenarioExpectation =
   | { pass: StageId }
-  | { failAt: StageId; code?: string };
+  | {
+      failAt: StageId;
+      /** Failure-catalog code the boot must fail with. */
+      code?: string;
+      /** Lint code `bootchain lint` must report as an error before the boot (for statically detectable faults). */
+      lint?: string;
+    };
 
 export interface ScenarioDefinition {
   description: string;

@@ -108,7 +108,7 @@ function ledgerMatches(e: LedgerEntry, x: LedgerExpectation, serial: string): bo
 }
 
 /** Every scenario expectation that failed, in words a CI log reader understands. */
-export function checkExpectations(s: LoadedScenario, r: Pick<BootSessionResult, 'verdict' | 'stages' | 'failure' | 'ledger' | 'consoleText'>, serial: string): string[] {
+export function checkExpectations(s: LoadedScenario, r: Pick<BootSessionResult, 'verdict' | 'stages' | 'failure' | 'ledger' | 'consoleText' | 'report'>, serial: string): string[] {
   const def = s.def;
   const problems: string[] = [];
   if ('pass' in def.expect) {
@@ -123,6 +123,10 @@ export function checkExpectations(s: LoadedScenario, r: Pick<BootSessionResult, 
     if (r.verdict !== 'fail') problems.push(`expected the boot to fail at "${def.expect.failAt}"; verdict ${r.verdict}`);
     else if (failed?.id !== def.expect.failAt) problems.push(`expected failure at stage "${def.expect.failAt}", got "${failed?.id ?? 'none'}"`);
     if (def.expect.code && r.failure?.code !== def.expect.code) problems.push(`expected failure code ${def.expect.code}, got ${r.failure?.code ?? 'none'}`);
+    const lintCode = def.expect.lint;
+    if (lintCode && !r.report.lint.some((f) => f.code === lintCode && f.severity === 'error')) {
+      problems.push(`expected lint to report ${lintCode} before the boot; it reported: ${r.report.lint.filter((f) => f.severity !== 'info').map((f) => f.code).join(', ') || 'no errors or warnings'}`);
+    }
   }
   for (const text of def.console ?? []) if (!r.consoleText.includes(text)) problems.push(`console never showed "${text}"`);
   return problems;

@@ -34,6 +34,7 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
   if ('pass' in v.expect && 'failAt' in v.expect) fail(file, 'expect', 'cannot have both `pass` and `failAt`');
   if (!CORE_STAGES.includes(stage)) fail(file, 'pass' in v.expect ? 'expect.pass' : 'expect.failAt', `names unknown stage "${stage}"; stages: ${CORE_STAGES.join(', ')}`);
   if (v.expect.code !== undefined && typeof v.expect.code !== 'string') fail(file, 'expect.code', 'must be a failure-catalog code string');
+  if (v.expect.lint !== undefined && (typeof v.expect.lint !== 'string' || !v.expect.lint.startsWith('LINT_'))) fail(file, 'expect.lint', 'must be a lint code such as LINT_NO_BOOTABLE_PARTITION');
   if (v.routes !== undefined) {
     if (!Array.isArray(v.routes)) fail(file, 'routes', 'must be an array of routes');
     v.routes.forEach((r: unknown, i: number) => {

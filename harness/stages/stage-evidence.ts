@@ -180,7 +180,7 @@ const EVALUATORS: Record<CoreStageId, (ctx: EvidenceContext, from: Cursor) => St
   },
 };
 
-function urlOkMatches(text: string, path: string): boolean {
+export function urlOkMatches(text: string, path: string): boolean {
   const m = URL_OK_RE.exec(text.trim());
   if (!m?.[1]) return false;
   try {

@@ -35,6 +35,21 @@ export const DEFAULT_STAGE_MS: Record<CoreStageId, number> = {
   config: 5000, ipxe: 8000, script: 6000, network: 20000, chain: 20000,
 };
 const DEFAULT_EXTRA_MS = 30000;
+
+/** What a hang at each stage usually means, and what to do about it. */
+const HANG_HINTS: Partial<Record<CoreStageId, string>> = {
+  bios: 'SeaBIOS never printed its banner: check that QEMU has sercon (graphics=off) and the seabios package is intact',
+  mbr: 'the MBR boot code (first 440 bytes of LBA 0) never read the GPT: it is not gptmbr.bin or it is damaged; reinstall it with `dd bs=440 count=1 conv=notrunc if=/usr/lib/syslinux/mbr/gptmbr.bin of=DISK`',
+  gpt: 'gptmbr.bin read the GPT but never read a partition boot sector: check the partition entries and the legacy BIOS bootable attribute (`sgdisk -A 1:show DISK`)',
+  vbr: "the partition's boot sector ran but never read ldlinux.sys: rerun `extlinux --install` on the mounted boot partition",
+  'ldlinux-sys': 'ldlinux.sys was loaded only in part: rerun `extlinux --install`, and never move or copy ldlinux.sys by hand',
+  'ldlinux-c32': 'ldlinux.c32 did not load or run: it must come from the same extlinux that installed ldlinux.sys',
+  config: 'SYSLINUX stopped after reading its configuration: check extlinux.conf (DEFAULT, LABEL, PROMPT/TIMEOUT waiting for a key)',
+  ipxe: 'the kernel was loaded but iPXE never started: check that ipxe.lkrn is an iPXE .lkrn build',
+  script: 'iPXE started but its boot logic never showed: check the embedded script / APPEND / #!ipxe initrd',
+  network: 'iPXE never configured the network: DHCP got no answer (check the NIC model and the network)',
+  chain: 'iPXE configured the network but never fetched the chained config: check the chain URL, DNS and the HTTP server',
+};
 const DEFAULT_OVERALL_MS = 120000;
 
 /**
@@ -171,7 +186,7 @@ export class StageTracker {
     if (id === undefined) return;
     const limit = this.opts.timeouts?.stageMs?.[id] ?? this.extras.get(id)?.noProgressMs ?? DEFAULT_STAGE_MS[id as CoreStageId] ?? DEFAULT_EXTRA_MS;
     if (atMs - this.lastProgressAt >= limit) {
-      this.finishTimeout('STAGE_TIMEOUT', `no console output or disk read for ${atMs - this.lastProgressAt} ms`, `the ${id} stage hung; raise timeouts.stageMs.${id} if it is only slow`, atMs);
+      this.finishTimeout('STAGE_TIMEOUT', `no console output or disk read for ${atMs - this.lastProgressAt} ms`, `${HANG_HINTS[id as CoreStageId] ?? `the ${id} stage hung`}; raise timeouts.stageMs.${id} if it is only slow`, atMs);
     }
   }
 

@@ -23,6 +23,10 @@ for (const s of scenarios) {
       t.equal(st?.status, want, `stage ${id} ${want}`, { diagnostic: st?.status !== want, stageTable: st?.status !== want ? diag() : undefined });
     }
     if ('failAt' in s.def.expect && s.def.expect.code) t.equal(r.failure?.code, s.def.expect.code, `failure code ${s.def.expect.code}`, { hint: r.failure?.hint });
+    if ('failAt' in s.def.expect && s.def.expect.lint) {
+      const code = s.def.expect.lint;
+      t.ok(r.report.lint.some((f) => f.code === code && f.severity === 'error'), `lint reports ${code} before the boot`, { lint: r.report.lint.map((f) => `${f.severity} ${f.code}: ${f.message}`) });
+    }
     t.same(o.problems, [], 'every scenario expectation holds', { details: o.problems.length ? diag() : undefined });
     if (r.ledger.length) t.comment(`ledger: ${r.ledger.map((e) => `${e.method} ${e.url} → ${e.status}`).join('; ')}`);
   });
