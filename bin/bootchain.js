@@ -1,6 +1,60 @@
 #!/usr/bin/env node
-// Entry shim: run the TypeScript CLI through tsx without a separate compile step.
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../harness/cli/main.ts');
+// Entry shim. Runs a one-file bundle of the CLI (.cache/cli/main.mjs), rebuilt with esbuild whenever a
+// source under harness/ is newer: start-up takes ~0.1 s instead of ~0.6 s of transpiling every module
+// through tsx. BOOTCHAIN_NO_BUNDLE=1 runs the TypeScript sources through tsx instead.
+import { readdirSync, statSync, renameSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bundle = join(root, '.cache', 'cli', 'main.mjs');
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+async function ensureBundle() {
+  let built = 0;
+  try {
+    built = statSync(bundle).mtimeMs;
+  } catch {}
+  if (built > newestSource(join(root, 'harness'))) return;
+  const { build } = await import('esbuild');
+  mkdirSync(dirname(bundle), { recursive: true });
+  // Unique temp name + rename: parallel CLI processes (tests) never see a half-written bundle.
+  const tmp = `${bundle}.${process.pid}.tmp.mjs`;
+  await build({
+    entryPoints: [join(root, 'harness', 'cli', 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile: tmp,
+    logLevel: 'warning',
+  });
+  renameSync(tmp, bundle);
+}
+
+// `bootchain list | head`: a closed pipe is the reader's choice, not an error.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
+let main;
+if (process.env.BOOTCHAIN_NO_BUNDLE) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../harness/cli/main.ts'));
+} else {
+  await ensureBundle();
+  process.env.BOOTCHAIN_BUNDLED = '1';
+  ({ main } = await import(pathToFileURL(bundle).href));
+}
 process.exitCode = await main(process.argv.slice(2));

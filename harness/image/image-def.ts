@@ -4,6 +4,7 @@ import { isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BootchainError } from '../errors.ts';
 import { checkBzImage } from './bzimage.ts';
+import { importTs } from '../import-ts.ts';
 import { DEBIAN_IPXE_LKRN, requireTool } from './host-tools.ts';
 import { resolveLayout } from './layout.ts';
 import type { ImageDefinition, ImageLayout } from './types.ts';
@@ -77,7 +78,7 @@ async function loadDefinition(dir: string, label: string): Promise<ImageDefiniti
   if (!existsSync(file)) return {};
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(resolve(file)).href)) as { default?: unknown };
+    mod = await importTs(resolve(file));
   } catch (e) {
     throw new BootchainError('BAD_IMAGE_DEF', `${label}/image.ts could not be loaded: ${(e as Error).message}`, 'it must `export default defineImage({...})`', { cause: e });
   }

@@ -4,6 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { BootchainError } from '../errors.ts';
 import type { ScenarioDefinition } from './define.ts';
 import { validateScenario } from './validate.ts';
+import { projectRoot } from '../project-root.ts';
+import { importTs } from '../import-ts.ts';
 
 export interface LoadedScenario {
   name: string;
@@ -11,7 +13,9 @@ export interface LoadedScenario {
   def: ScenarioDefinition;
 }
 
-export const DEFAULT_SCENARIOS_DIR = resolve(import.meta.dirname, '../../scenarios');
+export const DEFAULT_SCENARIOS_DIR = resolve(projectRoot(), 'scenarios');
+
+
 
 /** Names of the scenario files in DIR (`<name>.ts`), sorted. */
 export async function listScenarioNames(dir = DEFAULT_SCENARIOS_DIR): Promise<string[]> {
@@ -40,7 +44,7 @@ export async function loadScenario(name: string, dir = DEFAULT_SCENARIOS_DIR): P
   const file = join(dir, `${name}.ts`);
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    mod = await importTs(file);
   } catch (e) {
     throw new BootchainError('SCENARIO_BROKEN', `scenario file ${file} failed to load: ${(e as Error).message}`, 'fix the syntax or import error in that file');
   }
