@@ -73,7 +73,8 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
     if (values.json) io.out(JSON.stringify(report, null, 2));
     else {
       io.out(formatStageTable(r.stages, r.failure));
-      if (prepared.lint.length) io.out(formatLintFindings({ image: input, findings: prepared.lint, ms: prepared.lintMs }));
+      const lint = await prepared.lint;
+      if (lint.findings.length) io.out(formatLintFindings({ image: input, findings: lint.findings, ms: lint.ms }));
       io.out(`verdict: ${r.verdict.toUpperCase()} (${r.endedBy}) in ${(r.wallMs / 1000).toFixed(2)} s — artifacts: ${artifactsDir}`);
     }
     return r.verdict === 'pass' ? 0 : r.verdict === 'fail' ? 1 : 2;

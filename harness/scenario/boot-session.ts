@@ -27,7 +27,7 @@ export interface BootSessionOptions {
   artifactsDir: string;
   marker: string;
   /** What the report says about the run beyond what the boot itself shows. */
-  meta: { image: string; scenario: string | null; notes: string[]; lint: LintFinding[] };
+  meta: { image: string; scenario: string | null; notes: string[]; lint: LintFinding[] | Promise<{ findings: LintFinding[] }> };
   /** A stub started by the caller (its port may be baked into the image); otherwise one is started here. */
   stub?: HttpStub;
   /** Write a reproducer bundle when the verdict is not pass (default true). */
@@ -138,7 +138,9 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   const wallMs = now();
   const dir = o.artifactsDir;
   const argv = machine?.argv ?? [];
-  const report = toBootReport({ ...result, ledger: [...stub.ledger], artifactsDir: dir, wallMs, image: o.meta.image, scenario: o.meta.scenario, notes, lint: o.meta.lint });
+  const lintIn = await o.meta.lint;
+  const lint = Array.isArray(lintIn) ? lintIn : lintIn.findings;
+  const report = toBootReport({ ...result, ledger: [...stub.ledger], artifactsDir: dir, wallMs, image: o.meta.image, scenario: o.meta.scenario, notes, lint });
   await Promise.all([
     writeFile(join(dir, 'serial.raw'), reader.raw()),
     writeFile(join(dir, 'console.txt'), reader.text()),

@@ -16,10 +16,14 @@ export interface PreparedImage {
   image: string;
   map: DiskMap | null;
   scriptSource: 'command line' | 'initrd' | null;
-  /** Static findings (lint runs before every boot); empty when the image could not be mapped. */
-  lint: LintFinding[];
-  lintMs: number;
+  /** Static findings of lint, which runs alongside every boot; empty when the image could not be mapped. */
+  lint: Promise<LintResult>;
   notes: string[];
+}
+
+export interface LintResult {
+  findings: LintFinding[];
+  ms: number;
 }
 
 const CACHE_DIR = resolve(process.env.BOOTCHAIN_CACHE ?? '.cache');
@@ -84,18 +88,17 @@ export async function prepareBootImage(input: string, o: { corrupt?: ImageCorrup
       scriptSource = ipxeScriptSource(cfg, (f) => initrds.get(f) ?? false);
     }
   }
-  let lint: LintFinding[] = [];
-  let lintMs = 0;
-  if (map) {
-    try {
-      const rep = await lintImage(image, { map });
-      lint = rep.findings;
-      lintMs = rep.ms;
-    } catch (e) {
-      notes.push(`lint could not run: ${(e as Error).message}`);
-    }
-  }
-  return { image, map, scriptSource, lint, lintMs, notes };
+  // Lint runs while the machine boots (it needs only the image and map): both cores work, the boot waits for nothing.
+  const lint: Promise<LintResult> = map
+    ? lintImage(image, { map }).then(
+        (rep) => ({ findings: rep.findings, ms: rep.ms }),
+        (e: unknown) => {
+          notes.push(`lint could not run: ${(e as Error).message}`);
+          return { findings: [], ms: 0 };
+        },
+      )
+    : Promise.resolve({ findings: [], ms: 0 });
+  return { image, map, scriptSource, lint, notes };
 }
 
 async function mapOrNull(image: string, notes: string[]): Promise<DiskMap | null> {
