@@ -6,7 +6,9 @@ import type { LintFinding } from '../lint/types.ts';
 export interface BootReport {
   verdict: Verdict;
   stages: Array<{ id: string; status: StageResult['status']; atMs: number | null; guestMs: number | null; evidence: string[] }>;
-  failure: (Pick<FailureInfo, 'stage' | 'message' | 'hint'> & { code: string }) | null;
+  failure: (Pick<FailureInfo, 'stage' | 'message' | 'hint' | 'seenAtMs'> & { code: string }) | null;
+  /** When the verdict was reached, ms since the machine started (wallMs adds shutdown and artifacts). */
+  verdictAtMs: number | null;
   ledger: LedgerEntry[];
   artifacts: string;
   image: string;
@@ -28,13 +30,15 @@ export function toBootReport(x: {
   scenario: string | null;
   endedBy: string;
   wallMs: number;
+  verdictAtMs?: number | null;
   notes: string[];
   lint: LintFinding[];
 }): BootReport {
   return {
     verdict: x.verdict,
     stages: x.stages.map((s) => ({ id: s.id, status: s.status, atMs: s.atMs, guestMs: s.guestMs, evidence: s.evidence })),
-    failure: x.failure ? { stage: x.failure.stage, code: x.failure.code, message: x.failure.message, hint: x.failure.hint } : null,
+    failure: x.failure ? { stage: x.failure.stage, code: x.failure.code, message: x.failure.message, hint: x.failure.hint, ...(x.failure.seenAtMs !== undefined ? { seenAtMs: x.failure.seenAtMs } : {}) } : null,
+    verdictAtMs: x.verdictAtMs ?? null,
     ledger: x.ledger,
     artifacts: x.artifactsDir,
     image: x.image,

@@ -91,6 +91,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   stub.onRequest = (e) => feed(e);
   let tick: NodeJS.Timeout | undefined;
   let exited = false;
+  let verdictAtMs: number | null = null;
   const screenshots: Array<{ label: string; file: string }> = [];
   const onAbort = () => resolveDone();
   o.signal?.addEventListener('abort', onAbort);
@@ -118,6 +119,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
       feed({ kind: 'tick', atMs: at });
     }, TICK_MS);
     await done;
+    verdictAtMs = now();
     if (tick) clearInterval(tick);
     const early = failureShot ? await failureShot : null;
     if (early) screenshots.push({ label: 'screen at the failure', file: early });
@@ -140,7 +142,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   const argv = machine?.argv ?? [];
   const lintIn = await o.meta.lint;
   const lint = Array.isArray(lintIn) ? lintIn : lintIn.findings;
-  const report = toBootReport({ ...result, ledger: [...stub.ledger], artifactsDir: dir, wallMs, image: o.meta.image, scenario: o.meta.scenario, notes, lint });
+  const report = toBootReport({ ...result, ledger: [...stub.ledger], artifactsDir: dir, wallMs, verdictAtMs, image: o.meta.image, scenario: o.meta.scenario, notes, lint });
   await Promise.all([
     writeFile(join(dir, 'serial.raw'), reader.raw()),
     writeFile(join(dir, 'console.txt'), reader.text()),

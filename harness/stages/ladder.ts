@@ -49,6 +49,8 @@ export interface FailureInfo {
   code: string;
   message: string;
   hint: string;
+  /** When the failure's evidence appeared (its message, or the last progress before a hang), ms since start. */
+  seenAtMs?: number;
 }
 
 export type Verdict = 'pass' | 'fail' | 'error';

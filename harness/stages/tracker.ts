@@ -117,7 +117,7 @@ export class StageTracker {
         if (this.final) return;
         if (e.infraError) return this.finishError(`QEMU failed: ${e.infraError}`, 'infra error');
         if (this.prompt && !this.pending) this.pending = this.prompt;
-        if (this.pending) return this.finishFailure(this.pending.match);
+        if (this.pending) return this.finishFailure(this.pending.match, this.pending.atMs);
         return this.finishTimeout('MACHINE_EXITED', `QEMU exited (code ${e.code ?? '-'}${e.signal ? `, ${e.signal}` : ''}) at ${e.atMs} ms`, 'the guest reset or powered off before the stage ran; see the console tail', e.atMs);
       case 'tick':
         break;
@@ -178,8 +178,8 @@ export class StageTracker {
   private checkTime(atMs: number): void {
     if (this.final) return;
     const settle = this.opts.settleMs ?? 250;
-    if (this.pending && atMs - this.pending.atMs >= settle) return this.finishFailure(this.pending.match);
-    if (this.prompt && atMs - this.prompt.atMs >= (this.opts.promptMs ?? 1000)) return this.finishFailure(this.prompt.match);
+    if (this.pending && atMs - this.pending.atMs >= settle) return this.finishFailure(this.pending.match, this.pending.atMs);
+    if (this.prompt && atMs - this.prompt.atMs >= (this.opts.promptMs ?? 1000)) return this.finishFailure(this.prompt.match, this.prompt.atMs);
     const overall = this.opts.timeouts?.overallMs ?? DEFAULT_OVERALL_MS;
     if (atMs >= overall) return this.finishTimeout('OVERALL_TIMEOUT', `overall timeout of ${overall} ms reached`, 'raise the scenario timeout if the boot is slow, or look at the console tail', atMs);
     const id = this.ids[this.next];
@@ -190,7 +190,7 @@ export class StageTracker {
     }
   }
 
-  private finishFailure(m: FailureMatch): void {
+  private finishFailure(m: FailureMatch, seenAtMs: number): void {
     this.advance();
     if (this.final) return;
     const first = this.next;
@@ -199,17 +199,17 @@ export class StageTracker {
     for (let i = first; i < failedIdx; i++) {
       this.markPassed(i, this.facts.length - 1, [`implied: ${m.code} is printed by a later stage's code ("${m.message}")`]);
     }
-    this.failStage(failedIdx, m.code, m.message, m.hint, m.cause);
+    this.failStage(failedIdx, m.code, m.message, m.hint, m.cause, seenAtMs);
   }
 
   private finishTimeout(code: string, why: string, hint: string, atMs: number): void {
     const idx = Math.min(this.next, this.ids.length - 1);
     const id = this.ids[idx]!;
     const missing = missingFor(id, this.facts, this.cursor.other, this.ctx.regions !== null);
-    this.failStage(idx, code, `${missing} (${why}, stage ${id})`, hint, `waiting at ${atMs} ms`);
+    this.failStage(idx, code, `${missing} (${why}, stage ${id})`, hint, `waiting at ${atMs} ms`, this.lastProgressAt);
   }
 
-  private failStage(idx: number, code: string, message: string, hint: string, cause: string): void {
+  private failStage(idx: number, code: string, message: string, hint: string, cause: string, seenAtMs: number): void {
     const id = this.ids[idx]!;
     const r = this.results[idx]!;
     r.status = 'failed';
@@ -220,7 +220,7 @@ export class StageTracker {
       `cause: ${cause}`,
     ];
     this.opts.onStage?.(r);
-    this.finish('fail', { stage: id, code, message, hint }, `failure: ${code}`);
+    this.finish('fail', { stage: id, code, message, hint, seenAtMs }, `failure: ${code}`);
   }
 
   private finishError(message: string, endedBy: string): void {
