@@ -58,7 +58,8 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
     const r = await runBootSession({
       image: prepared.image,
       diskMap: prepared.map,
-      machine: { accel: values.accel as 'tcg' | 'kvm', smbiosSerial: values.serial! },
+      // Time warp (-icount) is the default under TCG; --realtime runs the guest on the host's clock.
+      machine: { accel: values.accel as 'tcg' | 'kvm', smbiosSerial: values.serial!, ...(values.realtime ? { icountShift: null } : {}) },
       routes,
       bootfile,
       finalStage: expect,

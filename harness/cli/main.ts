@@ -7,10 +7,13 @@ commands:
   build [NAME]            build images/NAME (default hypersolid-cloud) into dist/ and self-check it
   boot IMAGE              boot any raw or .img.gz image through the stage ladder
         [--serve DIR] [--expect STAGE] [--json] [--serial S] [--realtime] [--accel tcg|kvm]
-  run [--scenario NAME]   run scenarios with a live stage table (all when no name)
+  run [--scenario NAME] [--realtime] [--json]
+                          run scenarios with a live stage table (all when no name)
   start                   build the default image and boot it through every stage
   lint IMAGE [--json]     check an image statically (MBR, GPT, VBR, ldlinux, config, iPXE script) without booting
   repro BUNDLE            rerun a failed boot from its reproducer bundle (artifacts/<run>/repro or repro.tar.gz)
+  bench [--only build|boot|scenarios] [--runs N]
+                          speed figures as ratios against baselines measured in the same run
   list                    list the scenarios
   help                    this text
 
@@ -26,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   list: async () => (await import('./run-command.ts')).runList,
   lint: async () => (await import('./lint-command.ts')).runLint,
   repro: async () => (await import('./repro-command.ts')).runRepro,
+  bench: async () => (await import('./bench-command.ts')).runBench,
 };
 
 /** Entry point: returns the process exit code; only this layer writes to the terminal. */

@@ -6,7 +6,7 @@ import { withInterrupt } from './interrupt.ts';
 import type { CliIo } from './io.ts';
 
 export async function runRun(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { scenario: { type: 'string', multiple: true }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ args, options: { scenario: { type: 'string', multiple: true }, json: { type: 'boolean', default: false }, realtime: { type: 'boolean', default: false } } });
   const scenarios = values.scenario?.length ? await Promise.all(values.scenario.map((n) => loadScenario(n))) : await loadAllScenarios();
   let failed = 0;
   let errored = 0;
@@ -16,7 +16,7 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
       if (signal.aborted) break;
       io.err(`▶ ${s.name}: ${s.def.description}`);
       // Live: one row per stage the moment it passes or fails; the full table only when something is off.
-      const o = await runScenario(s, { signal, onLog: (l) => io.err(`  ${l}`), onStage: (st) => io.err(`  ${formatStageRow(st)}  ${st.evidence[0] ?? ''}`) });
+      const o = await runScenario(s, { signal, realtime: values.realtime, onLog: (l) => io.err(`  ${l}`), onStage: (st) => io.err(`  ${formatStageRow(st)}  ${st.evidence[0] ?? ''}`) });
       const r = o.result;
       if (!o.ok) io.err(formatStageTable(r.stages, r.failure));
       if (o.ok) io.err(`✔ ${s.name} (${(r.wallMs / 1000).toFixed(2)} s) artifacts: ${r.artifactsDir}`);
