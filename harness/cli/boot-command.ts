@@ -4,7 +4,7 @@ import { resolve, basename } from 'node:path';
 import { BootchainError } from '../errors.ts';
 import { STAGE_IDS, type StageId } from '../stages/ladder.ts';
 import { defaultChainRoutes, serveDirRoutes } from '../network/index.ts';
-import { prepareBootImage } from '../scenario/prepare-image.ts';
+import { prepareBootImage, assertImageFile } from '../scenario/prepare-image.ts';
 import { runBootSession } from '../scenario/boot-session.ts';
 import { newArtifactsDir } from '../report/artifacts.ts';
 import { formatStageTable } from '../stages/index.ts';
@@ -48,8 +48,10 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       if (first) bootfile = `/${first}`;
     }
   }
+  // Bad input must leave nothing behind: check the image before any artifacts folder exists.
+  assertImageFile(input);
   const artifactsDir = values.artifacts ? resolve(values.artifacts) : await newArtifactsDir(undefined, basename(input));
-  return withInterrupt(async (signal) => {
+  return withInterrupt(io, async (signal) => {
     const prepared = await prepareBootImage(input, { workDir: artifactsDir });
     if (!values.json) {
       io.err(`booting ${input} (expect: ${expect})${prepared.map ? '' : ' — no disk map, console evidence only'}`);

@@ -44,7 +44,7 @@ export async function runRepro(args: string[], io: CliIo): Promise<number> {
   try {
     const b = opened.bundle;
     const artifactsDir = values.artifacts ? resolve(values.artifacts) : await newArtifactsDir(undefined, `repro-${b.scenario ?? basename(b.image.path)}`);
-    return await withInterrupt(async (signal) => {
+    return await withInterrupt(io, async (signal) => {
       const notes: string[] = [];
       const loc = await locateReproImage(opened, notes);
       await mkdir(artifactsDir, { recursive: true });

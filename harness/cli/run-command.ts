@@ -11,7 +11,7 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
   let failed = 0;
   let errored = 0;
   const summary: object[] = [];
-  await withInterrupt(async (signal) => {
+  const interrupted = await withInterrupt(io, async (signal) => {
     for (const s of scenarios) {
       if (signal.aborted) break;
       io.err(`▶ ${s.name}: ${s.def.description}`);
@@ -27,7 +27,9 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
       }
       summary.push({ scenario: s.name, ok: o.ok, problems: o.problems, verdict: r.verdict, failure: r.failure, artifacts: r.artifactsDir });
     }
+    return 0;
   });
+  if (interrupted !== 0) return interrupted;
   if (values.json) io.out(JSON.stringify(summary, null, 2));
   io.err(`${scenarios.length - failed - errored} passed, ${failed} failed, ${errored} errored`);
   return errored ? 2 : failed ? 1 : 0;

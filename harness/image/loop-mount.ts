@@ -26,6 +26,8 @@ export class LoopMount {
   readonly dir: string;
   #mounted = false;
   #closed = false;
+  /** True only once the mount and its dir are really gone (close() may be mid-way when a signal lands). */
+  #done = false;
   #release: () => void = () => {};
 
   private constructor(dir: string) {
@@ -58,6 +60,7 @@ export class LoopMount {
         this.#mounted = false;
       }
       try { rmdirSync(this.dir); } catch { /* already gone */ }
+      this.#done = true;
     } finally {
       this.#release();
     }
@@ -65,8 +68,10 @@ export class LoopMount {
 
   /** Synchronous close for signal handlers. */
   closeSync(): void {
-    if (this.#closed) return;
+    // Also when an async close() is under way: a signal may land between its umount and its rmdir.
+    if (this.#done) return;
     this.#closed = true;
+    this.#done = true;
     this.#release();
     if (this.#mounted || isMountPoint(this.dir)) {
       const r = execaSync(umount(), [this.dir], { reject: false });

@@ -8,7 +8,7 @@ import { buildQemuArgv } from './build-argv.ts';
 import { GuestClock } from './guest-clock.ts';
 import { detectInfraError, explainSpawnFailure, lastQemuError } from './infra-error.ts';
 import { QmpClient } from './qmp-client.ts';
-import { registerCleanup, registerExitKill } from './reaper.ts';
+import { registerCleanup, registerExitKill } from '../reaper.ts';
 import { resolveMachineOptions } from './resolve-options.ts';
 import { findExecutable, groupAlive, killGroup, spawnOwned, type OwnedProcess } from './spawn-owned.ts';
 import { LineSplitter, parseTraceLine, toDiskReadEvent } from './trace-parse.ts';

@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BootchainError } from '../errors.ts';
 import type { LedgerEntry, RequestEvent } from '../events.ts';
-import { registerCleanup } from '../machine/reaper.ts';
+import { registerCleanup } from '../reaper.ts';
 import { matchRoute, resolveInside, routeName, validateRoutes, type RouteDef } from './routes.ts';
 import { renderTemplate } from './template.ts';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync, type Stats } from 'node:fs';
 import { access, mkdir, rename, stat, open, rm } from 'node:fs/promises';
 import { join, resolve, basename } from 'node:path';
 import { execa } from 'execa';
@@ -59,12 +59,26 @@ async function hasTool(name: string): Promise<boolean> {
   return (await execa('sh', ['-c', `command -v ${name}`], { reject: false })).exitCode === 0;
 }
 
+/** Throws a clear error unless `input` is an existing regular file (a disk image or its .gz). */
+export function assertImageFile(input: string): void {
+  const st = statSyncOrNull(input);
+  if (!st) throw new BootchainError('IMAGE_MISSING', `image ${input} does not exist`, 'build one with `npx bootchain build` or pass the path of a raw/.img.gz disk image');
+  if (!st.isFile()) throw new BootchainError('IMAGE_NOT_A_FILE', `image ${input} is a ${st.isDirectory() ? 'directory' : 'special file'}, not a disk image file`, 'pass the path of a raw or .img.gz disk image (e.g. dist/hypersolid-cloud.img)');
+}
+
+function statSyncOrNull(p: string): Stats | null {
+  try {
+    return statSync(p);
+  } catch {
+    return null;
+  }
+}
+
 /** Resolves the image a boot runs from (raw or .gz), applies scenario damage to a copy, and maps it. */
 export async function prepareBootImage(input: string, o: { corrupt?: ImageCorruption[]; workDir: string }): Promise<PreparedImage> {
   const notes: string[] = [];
   const abs = resolve(input);
-  const st = await stat(abs).catch(() => null);
-  if (!st?.isFile()) throw new BootchainError('IMAGE_MISSING', `image ${input} does not exist or is not a file`, 'build one with `npx bootchain build` or pass the path of a raw/.img.gz disk image');
+  assertImageFile(input);
   let image = abs.endsWith('.gz') ? await decompressed(abs) : abs;
   let map = await mapOrNull(image, notes);
   if (o.corrupt?.length) {

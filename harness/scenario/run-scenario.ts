@@ -79,6 +79,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
         ...(def.machine?.extraArgs ? { extraArgs: def.machine.extraArgs } : {}),
         ...(def.machine?.network ? { network: def.machine.network } : {}),
         smbiosSerial: serial,
+        ...(o.realtime ? { icountShift: null } : {}),
       },
       routes: toRouteDefs(def.routes, s.file),
       stub,

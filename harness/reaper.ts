@@ -1,8 +1,9 @@
 /**
  * Process-wide cleanup registry. Every owner (Machine, HTTP stub, namespace…) registers its
- * close(); on SIGINT/SIGTERM/SIGHUP all run, then the signal is re-raised so the exit status is the
- * usual one. On plain process exit only synchronous last-resort kills can run (registerExitKill).
+ * close(); on SIGINT/SIGTERM/SIGHUP all run, then the process exits with 128 + the signal number. On plain process exit only synchronous last-resort kills can run (registerExitKill).
  */
+import { constants } from 'node:os';
+
 type Cleanup = () => Promise<void> | void;
 
 const cleanups = new Set<Cleanup>();
@@ -18,9 +19,11 @@ function onSignal(sig: NodeJS.Signals): void {
     process.kill(process.pid, 'SIGKILL');
     return;
   }
+  // Exit with the shell's code for the signal (130 for SIGINT, 143 for SIGTERM) once everything is closed.
+  // Re-raising would not end the process while other listeners (execa, the CLI) are registered.
   reaping = reapAll().finally(() => {
-    uninstall();
-    process.kill(process.pid, sig);
+    runExitKills();
+    process.exit(128 + (constants.signals[sig] ?? 1));
   });
 }
 
