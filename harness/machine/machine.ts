@@ -98,7 +98,10 @@ export class Machine implements AsyncDisposable {
     }
     const proc = spawnOwned(this.argv, { wrapper: this.options.wrapper, env: { TMPDIR: this.paths.dir } });
     this.#proc = proc;
-    proc.stdout.on('data', (chunk: Buffer) => this.#hooks.onSerial(chunk, Date.now() - this.startedAt));
+    proc.stdout.on('data', (chunk: Buffer) => {
+      this.#guestClock?.nudge();
+      this.#hooks.onSerial(chunk, Date.now() - this.startedAt);
+    });
     const split = new LineSplitter();
     proc.stderr.setEncoding('utf8');
     proc.stderr.on('data', (d: string) => split.push(d).forEach((l) => this.#onStderrLine(l)));
@@ -136,6 +139,7 @@ export class Machine implements AsyncDisposable {
   #onStderrLine(line: string): void {
     const read = parseTraceLine(line);
     if (read) {
+      this.#guestClock?.nudge();
       this.#traceLines.push(line);
       this.#hooks.onEvent(toDiskReadEvent(read, this.startedAt));
       return;

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Machine, type MachineOptions } from '../machine/index.ts';
+import { Machine, resolveMachineOptions, type MachineOptions } from '../machine/index.ts';
 import { startHttpStub, type RouteDef, type HttpStub } from '../network/index.ts';
 import { ConsoleReader } from '../console/index.ts';
 import { StageTracker, type TrackerResult } from '../stages/index.ts';
@@ -48,6 +48,13 @@ export interface BootSessionResult extends TrackerResult {
 }
 
 const TICK_MS = 100;
+/**
+ * Guest-time no-progress limits under time warp for the CPU-bound stages (measured at shift 8: loading
+ * ldlinux.c32 and the config ~4 s of guest time, loading + decompressing ipxe.lkrn ~31 s, iPXE's device
+ * probe ~2 s; in real time each is well under a second). The disk-driven stages keep their real-time limits,
+ * so a hang there is still caught after 3 s of guest time.
+ */
+const WARP_GUEST_STAGE_MS: Partial<Record<StageId, number>> = { 'ldlinux-c32': 20_000, config: 20_000, ipxe: 90_000, script: 30_000, network: 40_000, chain: 40_000 };
 const PARTIAL_AFTER_MS = 400;
 
 /**
@@ -67,13 +74,21 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     finalStage: o.finalStage,
     timeouts: { overallMs: o.overallTimeoutMs },
     scriptSource: o.scriptSource,
+    ...(resolveMachineOptions({ ...o.machine, image: o.image }).icountShift !== null ? { guestStageMs: WARP_GUEST_STAGE_MS } : {}),
     ...(o.onStage ? { onStage: o.onStage } : {}),
   });
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   let machine: Machine | undefined;
   let failureShot: Promise<string | null> | null = null;
+  // The guest's own clock (ACPI PM timer + RTC over QMP) stamps every event: stage timeouts count guest time.
+  const stamp = (e: BootEvent) => {
+    if (e.kind === 'request' || e.kind === 'exit') return;
+    const g = machine?.guestClock?.guestAt(e.atMs);
+    if (g !== null && g !== undefined) e.guestMs = g;
+  };
   const feed = (e: BootEvent) => {
+    stamp(e);
     if (e.kind !== 'tick') timeline.push(e);
     if (e.kind === 'console') lines.push(e);
     o.onEvent?.(e);
@@ -133,6 +148,12 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     if (ownStub) await stub.close();
   }
   const result = tracker.result();
+  // Re-stamp with every sample in hand: interpolation between later samples beats live extrapolation.
+  const clock = machine?.guestClock;
+  if (clock) {
+    for (const e of timeline) stamp(e);
+    for (const st of result.stages) if (st.atMs !== null) st.guestMs = clock.guestAt(st.atMs) ?? st.guestMs;
+  }
   if (o.signal?.aborted && !tracker.done) {
     result.verdict = 'error';
     result.endedBy = 'aborted (Ctrl-C)';

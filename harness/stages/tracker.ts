@@ -18,6 +18,13 @@ export interface TrackerOptions {
   settleMs?: number;
   /** How long a prompt ("boot: ", "iPXE>") must wait for input before it counts as a failure (default 1000). */
   promptMs?: number;
+  /**
+   * No-progress limits judged in guest time, per stage, where they differ from the real-time ones. Under
+   * time warp (-icount shift=8) the guest clock counts 256 ns per instruction, so CPU-bound phases
+   * (loading and decompressing iPXE) take ~40× more guest time than in real time; the boot session passes
+   * larger limits for those stages then (see WARP_GUEST_STAGE_MS).
+   */
+  guestStageMs?: Partial<Record<StageId, number>>;
   /** Called the moment a stage passes or fails (for live tables). */
   onStage?: (r: Readonly<StageResult>) => void;
 }
@@ -35,6 +42,10 @@ export const DEFAULT_STAGE_MS: Record<CoreStageId, number> = {
   config: 5000, ipxe: 8000, script: 6000, network: 20000, chain: 20000,
 };
 const DEFAULT_EXTRA_MS = 30000;
+/** Least wall time before the backstop fires when the guest clock is known but stands still. */
+const WALL_BACKSTOP_MIN_MS = 10000;
+/** Wall time a guest clock may stand still (no timer, no interrupt) before the guest counts as halted. */
+const FROZEN_CLOCK_MS = 1500;
 
 /** What a hang at each stage usually means, and what to do about it. */
 const HANG_HINTS: Partial<Record<CoreStageId, string>> = {
@@ -67,6 +78,11 @@ export class StageTracker {
   private next = 0;
   private cursor: Cursor = { line: 0, other: 0 };
   private lastProgressAt = 0;
+  /** Guest-clock time of the last progress, when events carry it (null: judge by wall time only). */
+  private lastProgressGuest: number | null = null;
+  /** Wall time at which the guest clock last moved forward (to spot a guest that halted for good). */
+  private guestMovedAt = 0;
+  private lastGuest: number | null = null;
   private pending: { match: FailureMatch; atMs: number } | null = null;
   private prompt: { match: FailureMatch; atMs: number } | null = null;
   private final: TrackerResult | null = null;
@@ -122,7 +138,7 @@ export class StageTracker {
       case 'tick':
         break;
     }
-    this.checkTime(e.atMs);
+    this.checkTime(e.atMs, guestMs);
   }
 
   result(): TrackerResult {
@@ -140,6 +156,7 @@ export class StageTracker {
   private addFact(f: Fact): void {
     this.facts.push(f);
     this.lastProgressAt = f.atMs;
+    if (f.guestMs !== null) this.lastProgressGuest = f.guestMs;
     if (this.prompt && !(f.kind === 'line' && f.partial)) this.prompt = null;
     this.advance();
   }
@@ -175,8 +192,12 @@ export class StageTracker {
     this.pending ??= { match: m, atMs };
   }
 
-  private checkTime(atMs: number): void {
+  private checkTime(atMs: number, guestMs: number | null = null): void {
     if (this.final) return;
+    if (guestMs !== null && (this.lastGuest === null || guestMs > this.lastGuest + 1)) {
+      this.lastGuest = guestMs;
+      this.guestMovedAt = atMs;
+    }
     const settle = this.opts.settleMs ?? 250;
     if (this.pending && atMs - this.pending.atMs >= settle) return this.finishFailure(this.pending.match, this.pending.atMs);
     if (this.prompt && atMs - this.prompt.atMs >= (this.opts.promptMs ?? 1000)) return this.finishFailure(this.prompt.match, this.prompt.atMs);
@@ -185,8 +206,18 @@ export class StageTracker {
     const id = this.ids[this.next];
     if (id === undefined) return;
     const limit = this.opts.timeouts?.stageMs?.[id] ?? this.extras.get(id)?.noProgressMs ?? DEFAULT_STAGE_MS[id as CoreStageId] ?? DEFAULT_EXTRA_MS;
-    if (atMs - this.lastProgressAt >= limit) {
-      this.finishTimeout('STAGE_TIMEOUT', `no console output or disk read for ${atMs - this.lastProgressAt} ms`, `${HANG_HINTS[id as CoreStageId] ?? `the ${id} stage hung`}; raise timeouts.stageMs.${id} if it is only slow`, atMs);
+    // No-progress limits count guest time (the guest's own timers run on it; under time warp a busy hang
+    // burns guest time fast); wall time is the backstop for a guest whose clock stopped (halted, irqs off).
+    const wallIdle = atMs - this.lastProgressAt;
+    const guestIdle = guestMs !== null && this.lastProgressGuest !== null ? guestMs - this.lastProgressGuest : null;
+    const guestLimit = this.opts.guestStageMs?.[id] ?? limit;
+    const byGuest = guestIdle !== null && guestIdle >= guestLimit;
+    // A guest clock that stands still while wall time passes: the CPU halted with nothing left to wake it.
+    const frozen = guestIdle !== null && atMs - this.guestMovedAt >= FROZEN_CLOCK_MS && wallIdle >= FROZEN_CLOCK_MS;
+    const byWall = guestIdle === null ? wallIdle >= limit : frozen || wallIdle >= Math.max(2 * guestLimit, WALL_BACKSTOP_MIN_MS);
+    if (byGuest || byWall) {
+      const idle = byGuest ? `${Math.round(guestIdle)} ms of guest time` : `${wallIdle} ms${guestIdle !== null ? ' of wall time; the guest clock stood still (CPU halted?)' : ''}`;
+      this.finishTimeout('STAGE_TIMEOUT', `no console output or disk read for ${idle}`, `${HANG_HINTS[id as CoreStageId] ?? `the ${id} stage hung`}; raise timeouts.stageMs.${id} if it is only slow`, atMs);
     }
   }
 

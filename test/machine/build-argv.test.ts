@@ -1,6 +1,6 @@
 import t from 'tap';
 import { buildQemuArgv, escapeOptValue } from '../../harness/machine/build-argv.ts';
-import { resolveMachineOptions } from '../../harness/machine/resolve-options.ts';
+import { DEFAULT_ICOUNT_SHIFT, resolveMachineOptions } from '../../harness/machine/resolve-options.ts';
 import type { MachineOptions } from '../../harness/machine/types.ts';
 
 const paths = { dir: '/tmp/m', qmpSocket: '/tmp/m/qmp.sock' };
@@ -24,8 +24,23 @@ t.test('defaults: tcg, virtio disk with snapshot, virtio NIC without option ROM,
   t.same(valuesOf(a, '-msg'), ['timestamp=on']);
   t.ok(a.includes('-no-reboot') && a.includes('-nodefaults'));
   t.match(valuesOf(a, '-boot')[0], /reboot-timeout=0/);
-  t.notOk(a.includes('-icount'));
+  // Time warp by default (tcg); the RTC follows the virtual clock from the host's date at start.
+  t.same(valuesOf(a, '-icount'), [`shift=${DEFAULT_ICOUNT_SHIFT},sleep=off`]);
+  t.match(valuesOf(a, '-rtc')[0], /^base=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,clock=vm$/);
   t.notOk(a.includes('-smbios'));
+});
+
+t.test('real time (icountShift null), kvm without icount, guest clock option, user -rtc wins', async (t) => {
+  t.notOk(argvOf({ icountShift: null }).includes('-icount'));
+  t.notOk(argvOf({ accel: 'kvm' }).includes('-icount'));
+  t.equal(resolveMachineOptions({ image: 'x', accel: 'kvm' }).icountShift, null);
+  t.equal(resolveMachineOptions({ image: 'x' }).guestClock, true);
+  t.equal(resolveMachineOptions({ image: 'x', guestClock: false }).guestClock, false);
+  t.throws(() => resolveMachineOptions({ image: 'x', guestClock: 'yes' as unknown as boolean }), { message: /guestClock/ });
+  t.equal(resolveMachineOptions({ image: 'x' }, Date.UTC(2024, 1, 29, 12, 0, 1, 900)).rtcBaseSec, Date.UTC(2024, 1, 29, 12, 0, 1) / 1000);
+  t.same(valuesOf(buildQemuArgv(resolveMachineOptions({ image: 'x' }, Date.UTC(2024, 1, 29, 12, 0, 1)), paths), '-rtc'), ['base=2024-02-29T12:00:01,clock=vm']);
+  const own = argvOf({ extraArgs: ['-rtc', 'base=utc'] });
+  t.same(valuesOf(own, '-rtc'), ['base=utc']);
 });
 
 t.test('every NIC model keeps romfile= empty', async (t) => {
