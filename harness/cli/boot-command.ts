@@ -10,6 +10,7 @@ import { newArtifactsDir } from '../report/artifacts.ts';
 import { formatStageTable } from '../stages/index.ts';
 import { withInterrupt } from './interrupt.ts';
 import { formatLintFindings } from '../lint/index.ts';
+import { BASELINE_FLAGS, applyBaseline } from './baseline-options.ts';
 import type { CliIo } from './io.ts';
 
 export async function runBoot(args: string[], io: CliIo): Promise<number> {
@@ -26,6 +27,7 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       realtime: { type: 'boolean', default: false },
       timeout: { type: 'string', default: '120' },
       artifacts: { type: 'string' },
+      ...BASELINE_FLAGS,
     },
   });
   const input = positionals[0];
@@ -67,6 +69,7 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       finalStage: expect,
       overallTimeoutMs: timeoutS * 1000,
       scriptSource: prepared.scriptSource,
+      promptWaitMs: prepared.promptWaitMs,
       artifactsDir,
       marker,
       meta: { image: resolve(input), scenario: null, notes: prepared.notes, lint: prepared.lint },
@@ -80,6 +83,7 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       if (lint.findings.length) io.out(formatLintFindings({ image: input, findings: lint.findings, ms: lint.ms }));
       io.out(`verdict: ${r.verdict.toUpperCase()} (${r.endedBy}) in ${(r.wallMs / 1000).toFixed(2)} s — artifacts: ${artifactsDir}`);
     }
-    return r.verdict === 'pass' ? 0 : r.verdict === 'fail' ? 1 : 2;
+    const withinBaseline = r.verdict === 'pass' ? await applyBaseline(values, report, r.icountShift, io) : true;
+    return r.verdict === 'pass' ? (withinBaseline ? 0 : 1) : r.verdict === 'fail' ? 1 : 2;
   });
 }

@@ -3,10 +3,19 @@ import { loadAllScenarios, loadScenario, listScenarioNames } from '../scenario/c
 import { runScenario } from '../scenario/run-scenario.ts';
 import { formatStageTable, formatStageRow } from '../stages/index.ts';
 import { withInterrupt } from './interrupt.ts';
+import { BASELINE_FLAGS, applyBaseline } from './baseline-options.ts';
+import { join, resolve } from 'node:path';
 import type { CliIo } from './io.ts';
 
 export async function runRun(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { scenario: { type: 'string', multiple: true }, json: { type: 'boolean', default: false }, realtime: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ args, options: {
+      scenario: { type: 'string', multiple: true },
+      json: { type: 'boolean', default: false },
+      realtime: { type: 'boolean', default: false },
+      // For run, --baseline / --write-baseline name a folder with one <scenario>.json per scenario.
+      ...BASELINE_FLAGS,
+    },
+  });
   const scenarios = values.scenario?.length ? await Promise.all(values.scenario.map((n) => loadScenario(n))) : await loadAllScenarios();
   let failed = 0;
   let errored = 0;
@@ -18,6 +27,10 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
       // Live: one row per stage the moment it passes or fails; the full table only when something is off.
       const o = await runScenario(s, { signal, realtime: values.realtime, onLog: (l) => io.err(`  ${l}`), onStage: (st) => io.err(`  ${formatStageRow(st)}  ${st.evidence[0] ?? ''}`) });
       const r = o.result;
+      if (o.ok && r.verdict === 'pass' && !(await applyBaseline(values, r.report, r.icountShift, io, (dir) => join(resolve(dir), `${s.name}.json`)))) {
+        o.ok = false;
+        o.problems.push('slower than its baseline (see the table above)');
+      }
       if (!o.ok) io.err(formatStageTable(r.stages, r.failure));
       if (o.ok) io.err(`✔ ${s.name} (${(r.wallMs / 1000).toFixed(2)} s) artifacts: ${r.artifactsDir}`);
       else {

@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { BootchainError } from '../errors.ts';
 import type { BootReport } from './json-report.ts';
 
@@ -87,6 +88,7 @@ export function toBaseline(report: BaselineSource, meta: BaselineMeta, now = new
 /** Writes the baseline JSON of a report (per-stage guest and wall times, mode, shift, image hash). */
 export async function writeBaseline(file: string, report: BaselineSource, meta: BaselineMeta): Promise<Baseline> {
   const b = toBaseline(report, meta);
+  await mkdir(dirname(file), { recursive: true });
   await writeFile(file, JSON.stringify(b, null, 2) + '\n');
   return b;
 }

@@ -24,6 +24,8 @@ export interface BootSessionOptions {
   finalStage: StageId;
   overallTimeoutMs: number;
   scriptSource: 'embedded' | 'command line' | 'initrd' | 'autoboot' | null;
+  /** A `boot:` prompt that is meant to wait (PROMPT 1 + TIMEOUT) this long is not a failure until then. */
+  promptWaitMs?: number | null;
   artifactsDir: string;
   marker: string;
   /** What the report says about the run beyond what the boot itself shows. */
@@ -40,6 +42,8 @@ export interface BootSessionOptions {
 
 export interface BootSessionResult extends TrackerResult {
   report: BootReport;
+  /** The -icount shift the guest ran with (null = real time): baselines are only comparable within one. */
+  icountShift: number | null;
   ledger: LedgerEntry[];
   consoleText: string;
   wallMs: number;
@@ -48,6 +52,8 @@ export interface BootSessionResult extends TrackerResult {
 }
 
 const TICK_MS = 100;
+/** How much longer than its TIMEOUT a SYSLINUX prompt may sit before it counts as waiting for a key. */
+const PROMPT_GRACE_MS = 2000;
 /**
  * Guest-time no-progress limits under time warp for the CPU-bound stages (measured at shift 8: loading
  * ldlinux.c32 and the config ~4 s of guest time, loading + decompressing ipxe.lkrn ~31 s, iPXE's device
@@ -69,12 +75,14 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   const timeline: BootEvent[] = [];
   const lines: ConsoleLineEvent[] = [];
   const notes = [...o.meta.notes];
+  const icountShift = resolveMachineOptions({ ...o.machine, image: o.image }).icountShift;
   const tracker = new StageTracker({
     diskMap: o.diskMap,
     finalStage: o.finalStage,
     timeouts: { overallMs: o.overallTimeoutMs },
     scriptSource: o.scriptSource,
-    ...(resolveMachineOptions({ ...o.machine, image: o.image }).icountShift !== null ? { guestStageMs: WARP_GUEST_STAGE_MS } : {}),
+    ...(o.promptWaitMs ? { promptMs: o.promptWaitMs + PROMPT_GRACE_MS } : {}),
+    ...(icountShift !== null ? { guestStageMs: WARP_GUEST_STAGE_MS } : {}),
     ...(o.onStage ? { onStage: o.onStage } : {}),
   });
   let resolveDone!: () => void;
@@ -192,7 +200,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
       report.notes.push(`repro bundle not written: ${(e as Error).message}`);
     }
   }
-  return { ...result, report, ledger: [...stub.ledger], consoleText: reader.text(), wallMs, argv, artifactsDir: dir };
+  return { ...result, report, icountShift, ledger: [...stub.ledger], consoleText: reader.text(), wallMs, argv, artifactsDir: dir };
 }
 
 export function shellQuote(s: string): string {

@@ -16,6 +16,8 @@ export interface PreparedImage {
   image: string;
   map: DiskMap | null;
   scriptSource: 'command line' | 'initrd' | null;
+  /** How long SYSLINUX's `boot:` prompt may legitimately wait (PROMPT 1 + TIMEOUT), in ms; null = no wait. */
+  promptWaitMs: number | null;
   /** Static findings of lint, which runs alongside every boot; empty when the image could not be mapped. */
   lint: Promise<LintResult>;
   notes: string[];
@@ -90,10 +92,13 @@ export async function prepareBootImage(input: string, o: { corrupt?: ImageCorrup
     map = await mapOrNull(image, notes);
   }
   let scriptSource: PreparedImage['scriptSource'] = null;
+  let promptWaitMs: number | null = null;
   if (map) {
     const conf = findFileRegion(map, 'extlinux.conf') ?? findFileRegion(map, 'syslinux.cfg');
     if (conf) {
       const cfg = parseSyslinuxConfig((await readMappedFile(image, conf)).toString('latin1'));
+      // TIMEOUT is in tenths of a second; with PROMPT 1 the `boot:` prompt waits that long, by design.
+      if (cfg.prompt && cfg.timeout && cfg.timeout > 0) promptWaitMs = cfg.timeout * 100;
       const initrds = new Map<string, boolean>();
       for (const l of cfg.labels) for (const f of l.initrd) {
         const r = findFileRegion(map, f);
@@ -112,7 +117,7 @@ export async function prepareBootImage(input: string, o: { corrupt?: ImageCorrup
         },
       )
     : Promise.resolve({ findings: [], ms: 0 });
-  return { image, map, scriptSource, lint, notes };
+  return { image, map, scriptSource, promptWaitMs, lint, notes };
 }
 
 async function mapOrNull(image: string, notes: string[]): Promise<DiskMap | null> {

@@ -88,6 +88,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
       finalStage: 'pass' in def.expect ? def.expect.pass : 'chain',
       overallTimeoutMs: def.timeoutMs ?? 120_000,
       scriptSource: prepared.scriptSource,
+      promptWaitMs: prepared.promptWaitMs,
       artifactsDir,
       marker,
       ...(o.onEvent ? { onEvent: o.onEvent } : {}),

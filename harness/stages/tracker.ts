@@ -201,6 +201,8 @@ export class StageTracker {
     const settle = this.opts.settleMs ?? 250;
     if (this.pending && atMs - this.pending.atMs >= settle) return this.finishFailure(this.pending.match, this.pending.atMs);
     if (this.prompt && atMs - this.prompt.atMs >= (this.opts.promptMs ?? 1000)) return this.finishFailure(this.prompt.match, this.prompt.atMs);
+    // A prompt that is still within its own wait (PROMPT + TIMEOUT) is not a hang either.
+    const promptWaiting = this.prompt !== null;
     const overall = this.opts.timeouts?.overallMs ?? DEFAULT_OVERALL_MS;
     if (atMs >= overall) return this.finishTimeout('OVERALL_TIMEOUT', `overall timeout of ${overall} ms reached`, 'raise the scenario timeout if the boot is slow, or look at the console tail', atMs);
     const id = this.ids[this.next];
@@ -215,7 +217,7 @@ export class StageTracker {
     // A guest clock that stands still while wall time passes: the CPU halted with nothing left to wake it.
     const frozen = guestIdle !== null && atMs - this.guestMovedAt >= FROZEN_CLOCK_MS && wallIdle >= FROZEN_CLOCK_MS;
     const byWall = guestIdle === null ? wallIdle >= limit : frozen || wallIdle >= Math.max(2 * guestLimit, WALL_BACKSTOP_MIN_MS);
-    if (byGuest || byWall) {
+    if ((byGuest || byWall) && !promptWaiting) {
       const idle = byGuest ? `${Math.round(guestIdle)} ms of guest time` : `${wallIdle} ms${guestIdle !== null ? ' of wall time; the guest clock stood still (CPU halted?)' : ''}`;
       this.finishTimeout('STAGE_TIMEOUT', `no console output or disk read for ${idle}`, `${HANG_HINTS[id as CoreStageId] ?? `the ${id} stage hung`}; raise timeouts.stageMs.${id} if it is only slow`, atMs);
     }

@@ -1,0 +1,34 @@
+// Timing baselines end to end: record one from a passing run, an unchanged run stays within it, and a
+// boot made slower on purpose (PROMPT 1 + TIMEOUT 50 → a 5 s wait) is flagged, with exit 1.
+import t from 'tap';
+import { execa } from 'execa';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const cli = (args: string[], artifacts: string) =>
+  execa('node', ['bin/bootchain.js', ...args], { reject: false, all: true, env: { BOOTCHAIN_ARTIFACTS: artifacts } });
+
+t.test('baseline: unchanged run passes, a deliberately slower boot is flagged', async (t) => {
+  const dir = t.testdir({});
+  const art = join(dir, 'artifacts');
+  const rec = await cli(['run', '--scenario', 'embedded-script', '--write-baseline', join(dir, 'b1')], art);
+  t.equal(rec.exitCode, 0, `recording run passes:\n${rec.all}`);
+  const base = JSON.parse(await readFile(join(dir, 'b1', 'embedded-script.json'), 'utf8')) as { mode: string; stages: Array<{ id: string; guestMs: number | null }> };
+  t.equal(base.mode, 'warp', 'recorded under time warp (the default)');
+  t.ok(base.stages.every((s) => s.guestMs !== null), 'every stage has a guest time');
+
+  const same = await cli(['run', '--scenario', 'embedded-script', '--baseline', join(dir, 'b1')], art);
+  t.equal(same.exitCode, 0, `an unchanged run stays within the baseline:\n${same.all}`);
+  t.match(same.all, /baseline: ok/);
+
+  await mkdir(join(dir, 'b2'));
+  await copyFile(join(dir, 'b1', 'embedded-script.json'), join(dir, 'b2', 'config-prompt-timeout.json'));
+  const slow = await cli(['run', '--scenario', 'config-prompt-timeout', '--baseline', join(dir, 'b2')], art);
+  t.equal(slow.exitCode, 1, `the slower boot fails the baseline:\n${slow.all}`);
+  t.match(slow.all, /ipxe\s+\d+\s+\d+\s+\+\d+\s+\d+\s+SLOWER/, 'the stage that waited is flagged');
+  t.match(slow.all, /baseline: ipxe/);
+
+  const bad = await cli(['boot', 'dist/hypersolid-cloud.img', '--baseline', join(dir, 'nope.json')], art);
+  t.equal(bad.exitCode, 2, 'a missing baseline file is an error');
+  t.match(bad.all, /BASELINE/);
+});
