@@ -49,3 +49,10 @@ export async function applyBaseline(f: BaselineFlags, report: BootReport, icount
   }
   return ok;
 }
+
+/** Checks the baseline flags before a boot starts: a missing or broken baseline is bad input, not a late surprise. */
+export async function preflightBaseline(f: BaselineFlags, fileFor: (v: string) => string = (v) => resolve(v)): Promise<void> {
+  nonNegative('tolerance-ms', f['tolerance-ms'], DEFAULT_TOLERANCE_MS);
+  nonNegative('tolerance-pct', f['tolerance-pct'], DEFAULT_TOLERANCE_PCT);
+  if (f.baseline) await readBaseline(fileFor(f.baseline));
+}

@@ -10,7 +10,7 @@ import { newArtifactsDir } from '../report/artifacts.ts';
 import { formatStageTable } from '../stages/index.ts';
 import { withInterrupt } from './interrupt.ts';
 import { formatLintFindings } from '../lint/index.ts';
-import { BASELINE_FLAGS, applyBaseline } from './baseline-options.ts';
+import { BASELINE_FLAGS, applyBaseline, preflightBaseline } from './baseline-options.ts';
 import type { CliIo } from './io.ts';
 
 export async function runBoot(args: string[], io: CliIo): Promise<number> {
@@ -52,6 +52,7 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
   }
   // Bad input must leave nothing behind: check the image before any artifacts folder exists.
   assertImageFile(input);
+  await preflightBaseline(values);
   const artifactsDir = values.artifacts ? resolve(values.artifacts) : await newArtifactsDir(undefined, basename(input));
   return withInterrupt(io, async (signal) => {
     const prepared = await prepareBootImage(input, { workDir: artifactsDir });

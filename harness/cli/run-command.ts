@@ -3,7 +3,7 @@ import { loadAllScenarios, loadScenario, listScenarioNames } from '../scenario/c
 import { runScenario } from '../scenario/run-scenario.ts';
 import { formatStageTable, formatStageRow } from '../stages/index.ts';
 import { withInterrupt } from './interrupt.ts';
-import { BASELINE_FLAGS, applyBaseline } from './baseline-options.ts';
+import { BASELINE_FLAGS, applyBaseline, preflightBaseline } from './baseline-options.ts';
 import { join, resolve } from 'node:path';
 import type { CliIo } from './io.ts';
 
@@ -17,6 +17,7 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
     },
   });
   const scenarios = values.scenario?.length ? await Promise.all(values.scenario.map((n) => loadScenario(n))) : await loadAllScenarios();
+  for (const s of scenarios) await preflightBaseline(values, (dir) => join(resolve(dir), `${s.name}.json`));
   let failed = 0;
   let errored = 0;
   const summary: object[] = [];

@@ -99,7 +99,7 @@ export async function readBaseline(file: string): Promise<Baseline> {
     data = JSON.parse(await readFile(file, 'utf8'));
   } catch (e) {
     throw new BootchainError('BASELINE_UNREADABLE', `Baseline ${file} cannot be read: ${e instanceof Error ? e.message : String(e)}`,
-      'record one first with a passing run (writeBaseline)', { cause: e });
+      'record one first from a passing run: bootchain boot IMAGE --write-baseline FILE (or run --write-baseline DIR)', { cause: e });
   }
   const b = data as Partial<Baseline>;
   if (b.kind !== 'bootchain-baseline' || b.version !== 1 || !Array.isArray(b.stages))
