@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { buildImage } from '../image/index.ts';
 import { startHttpStub, type RouteDef } from '../network/index.ts';
 import type { LoadedScenario } from './catalog.ts';
-import type { ScenarioRoute, LedgerExpectation } from './define.ts';
+import type { ScenarioRoute, LedgerExpectation, ScenarioDefinition } from './define.ts';
 import { runBootSession, type BootSessionResult } from './boot-session.ts';
 import { prepareBootImage } from './prepare-image.ts';
 import { newArtifactsDir } from '../report/artifacts.ts';
@@ -68,6 +68,8 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
     const artifactsDir = await newArtifactsDir(o.artifactsRoot, s.name);
     const prepared = await prepareBootImage(built.imagePath, { corrupt: 'corrupt' in img ? img.corrupt ?? [] : [], workDir: artifactsDir });
     const serial = def.machine?.smbiosSerial ?? `BC-${s.name}`;
+    const realtime = o.realtime === true || scenarioClock(def) === 'realtime';
+    if (realtime && !o.realtime) prepared.notes.push('runs in real time: the scenario has stub delays of 100 ms or more (wall time), or asks for it');
     const result = await runBootSession({
       image: prepared.image,
       diskMap: prepared.map,
@@ -79,7 +81,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
         ...(def.machine?.extraArgs ? { extraArgs: def.machine.extraArgs } : {}),
         ...(def.machine?.network ? { network: def.machine.network } : {}),
         smbiosSerial: serial,
-        ...(o.realtime ? { icountShift: null } : {}),
+        ...(realtime ? { icountShift: null } : {}),
       },
       routes: toRouteDefs(def.routes, s.file),
       stub,
@@ -100,6 +102,12 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
   } finally {
     await stub.close();
   }
+}
+
+/** The clock a scenario runs on: its own choice, else real time when a stub delay would be stretched by warp. */
+export function scenarioClock(def: ScenarioDefinition): 'warp' | 'realtime' {
+  if (def.clock) return def.clock;
+  return (def.routes ?? []).some((r) => (r.delayMs ?? 0) >= 100) ? 'realtime' : 'warp';
 }
 
 function ledgerMatches(e: LedgerEntry, x: LedgerExpectation, serial: string): boolean {

@@ -47,6 +47,7 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
     const bf = v.machine.bootfile;
     if (bf !== undefined && (typeof bf !== 'string' || !bf.startsWith('/'))) fail(file, 'machine.bootfile', 'must be a stub path starting with "/"');
   }
+  if (v.clock !== undefined && v.clock !== 'warp' && v.clock !== 'realtime') fail(file, 'clock', 'must be "warp" or "realtime"');
   if (v.timeoutMs !== undefined && (typeof v.timeoutMs !== 'number' || !(v.timeoutMs > 0))) fail(file, 'timeoutMs', 'must be a positive number of milliseconds');
   if (v.ledger !== undefined && !Array.isArray(v.ledger)) fail(file, 'ledger', 'must be an array of expected requests');
   if (v.console !== undefined && !Array.isArray(v.console)) fail(file, 'console', 'must be an array of strings');

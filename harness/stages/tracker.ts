@@ -202,7 +202,9 @@ export class StageTracker {
     if (this.pending && atMs - this.pending.atMs >= settle) return this.finishFailure(this.pending.match, this.pending.atMs);
     if (this.prompt && atMs - this.prompt.atMs >= (this.opts.promptMs ?? 1000)) return this.finishFailure(this.prompt.match, this.prompt.atMs);
     // A prompt that is still within its own wait (PROMPT + TIMEOUT) is not a hang either.
-    const promptWaiting = this.prompt !== null;
+    // Nor is a guest idling after a failure message that is still settling (it waits for a key, and under
+    // time warp its clock races ahead): the message is the verdict, not the silence after it.
+    const promptWaiting = this.prompt !== null || this.pending !== null;
     const overall = this.opts.timeouts?.overallMs ?? DEFAULT_OVERALL_MS;
     if (atMs >= overall) return this.finishTimeout('OVERALL_TIMEOUT', `overall timeout of ${overall} ms reached`, 'raise the scenario timeout if the boot is slow, or look at the console tail', atMs);
     const id = this.ids[this.next];

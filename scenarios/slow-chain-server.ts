@@ -1,0 +1,16 @@
+import { defineScenario } from '../harness/index.ts';
+
+// The chained config's server answers after 3 s: iPXE waits, the chain still completes. Stub delays are
+// wall time, so this scenario runs in real time (a warped guest would see ~2 minutes).
+export default defineScenario({
+  description: 'the chained config arrives after a 3 s server delay; iPXE waits and the chain completes',
+  image: {
+    name: 'hypersolid-cloud-external',
+    overlay: { 'ipxe/ipxe.conf': '#!ipxe\necho booting LINUX from iPXE\ndhcp\nchain {{stub}}/myconfig.ipxe?serial=${serial}\n' },
+  },
+  machine: { smbiosSerial: 'BC-SLOW-0001' },
+  routes: [{ path: '/myconfig.ipxe', delayMs: 3000, template: '#!ipxe\necho ${marker} after a slow server\n' }],
+  expect: { pass: 'chain' },
+  ledger: [{ method: 'GET', path: '/myconfig.ipxe', query: { serial: '${serial}' } }],
+  console: ['after a slow server'],
+});

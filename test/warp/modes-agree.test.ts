@@ -1,0 +1,26 @@
+// Time warp must not change what a boot means: every scenario, run under warp and in real time, gives
+// the same verdict, the same failed stage and failure code, and the same status for every stage.
+import t from 'tap';
+import { loadAllScenarios } from '../../harness/scenario/catalog.ts';
+import { runScenario, scenarioClock } from '../../harness/scenario/run-scenario.ts';
+import { formatStageTable } from '../../harness/stages/index.ts';
+
+const only = process.env.BOOTCHAIN_SCENARIO?.split(',').filter(Boolean);
+const scenarios = (await loadAllScenarios()).filter((s) => !only?.length || only.includes(s.name));
+
+for (const s of scenarios) {
+  t.test(`${s.name}: warp and real time agree`, async (t) => {
+    if (scenarioClock(s.def) === 'realtime') {
+      t.pass('this scenario always runs in real time (wall-clock stub delays): nothing to compare');
+      return;
+    }
+    const warp = (await runScenario(s)).result;
+    const real = (await runScenario(s, { realtime: true })).result;
+    const diag = `warp:\n${formatStageTable(warp.stages, warp.failure)}\n\nreal time:\n${formatStageTable(real.stages, real.failure)}`;
+    t.equal(warp.icountShift !== null && real.icountShift === null, true, 'one run warped, one in real time');
+    t.equal(warp.verdict, real.verdict, 'same verdict', { diag });
+    t.equal(warp.failure?.stage ?? null, real.failure?.stage ?? null, 'same failed stage', { diag });
+    t.equal(warp.failure?.code ?? null, real.failure?.code ?? null, 'same failure code', { diag });
+    t.same(warp.stages.map((x) => `${x.id}:${x.status}`), real.stages.map((x) => `${x.id}:${x.status}`), 'same status for every stage', { diag });
+  });
+}
