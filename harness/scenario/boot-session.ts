@@ -136,11 +136,17 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
       },
       o.signal,
     );
-    tick = setInterval(() => {
-      const at = now();
-      if (at - lastSerialAt >= PARTIAL_AFTER_MS) reader.flushPartial(at);
-      feed({ kind: 'tick', atMs: at });
-    }, TICK_MS);
+    // setImmediate: the tick runs after the I/O that is already waiting (serial, trace), never before it.
+    tick = setInterval(
+      () =>
+        setImmediate(() => {
+          if (tracker.done) return;
+          const at = now();
+          if (at - lastSerialAt >= PARTIAL_AFTER_MS) reader.flushPartial(at);
+          feed({ kind: 'tick', atMs: at });
+        }),
+      TICK_MS,
+    );
     await done;
     verdictAtMs = now();
     if (tick) clearInterval(tick);

@@ -46,6 +46,8 @@ const DEFAULT_EXTRA_MS = 30000;
 const WALL_BACKSTOP_MIN_MS = 10000;
 /** Wall time a guest clock may stand still (no timer, no interrupt) before the guest counts as halted. */
 const FROZEN_CLOCK_MS = 1500;
+/** Wall ms a no-progress condition must persist before it ends the run. */
+const IDLE_CONFIRM_MS = 150;
 
 /** What a hang at each stage usually means, and what to do about it. */
 const HANG_HINTS: Partial<Record<CoreStageId, string>> = {
@@ -83,6 +85,8 @@ export class StageTracker {
   /** Wall time at which the guest clock last moved forward (to spot a guest that halted for good). */
   private guestMovedAt = 0;
   private lastGuest: number | null = null;
+  /** When the no-progress condition was first seen (it must still hold IDLE_CONFIRM_MS later). */
+  private idleSeenAt: number | null = null;
   private pending: { match: FailureMatch; atMs: number } | null = null;
   private prompt: { match: FailureMatch; atMs: number } | null = null;
   private final: TrackerResult | null = null;
@@ -219,7 +223,15 @@ export class StageTracker {
     // A guest clock that stands still while wall time passes: the CPU halted with nothing left to wake it.
     const frozen = guestIdle !== null && atMs - this.guestMovedAt >= FROZEN_CLOCK_MS && wallIdle >= FROZEN_CLOCK_MS;
     const byWall = guestIdle === null ? wallIdle >= limit : frozen || wallIdle >= Math.max(2 * guestLimit, WALL_BACKSTOP_MIN_MS);
-    if ((byGuest || byWall) && !promptWaiting) {
+    if (!(byGuest || byWall) || promptWaiting) {
+      this.idleSeenAt = null;
+      return;
+    }
+    // Confirm on a later event: after a host stall, a tick can run before the I/O that arrived meanwhile
+    // (and under warp 100 ms of host stall is seconds of guest time).
+    if (this.idleSeenAt === null) this.idleSeenAt = atMs;
+    if (atMs - this.idleSeenAt < IDLE_CONFIRM_MS) return;
+    {
       const idle = byGuest ? `${Math.round(guestIdle)} ms of guest time` : `${wallIdle} ms${guestIdle !== null ? ' of wall time; the guest clock stood still (CPU halted?)' : ''}`;
       this.finishTimeout('STAGE_TIMEOUT', `no console output or disk read for ${idle}`, `${HANG_HINTS[id as CoreStageId] ?? `the ${id} stage hung`}; raise timeouts.stageMs.${id} if it is only slow`, atMs);
     }

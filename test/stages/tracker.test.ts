@@ -108,6 +108,8 @@ t.test('stage and overall timeouts come from options and TickEvents', async (t) 
   tr.consume({ kind: 'tick', atMs: 400 });
   t.notOk(tr.done);
   tr.consume({ kind: 'tick', atMs: 500 });
+  t.notOk(tr.done, 'the no-progress condition must still hold on a later event (host stalls)');
+  tr.consume({ kind: 'tick', atMs: 650 });
   t.ok(tr.done);
   t.match(tr.result().failure, { stage: 'bios', code: 'STAGE_TIMEOUT', message: /SeaBIOS banner/ });
   const o = new StageTracker({ diskMap: null, finalStage: 'chain', timeouts: { overallMs: 1000 } });
