@@ -82,7 +82,10 @@ export function interpolateGuest(samples: readonly GuestSample[], wallMs: number
   const n = samples.length;
   const first = samples[0];
   const last = samples[n - 1];
-  if (!first || !last || wallMs < first.wallMs) return null;
+  if (!first || !last || wallMs < 0) return null;
+  // Before the first sample (QMP connects ~0.1-0.3 s after spawn): both clocks start at QEMU's start,
+  // so interpolate from the origin — early events (SeaBIOS's banner) still get a guest time.
+  if (wallMs < first.wallMs) return first.wallMs > 0 ? Math.max(0, (first.guestMs * wallMs) / first.wallMs) : null;
   if (wallMs >= last.wallMs) {
     const prev = findBefore(samples, last.wallMs - 200) ?? samples[n - 2];
     if (!prev || prev.wallMs >= last.wallMs) return last.guestMs;

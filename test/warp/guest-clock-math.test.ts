@@ -59,7 +59,9 @@ t.test('interpolation between samples, bounded extrapolation after the last', as
     { wallMs: 200, guestMs: 100, source: 'pm' },
     { wallMs: 300, guestMs: 5100, source: 'pm' }, // warp: 5 s of idle skipped in 100 ms
   ];
-  t.equal(interpolateGuest(samples, 50), null);
+  t.equal(interpolateGuest(samples, 50), 0, 'before the first sample: from the origin (both clocks start with QEMU)');
+  t.equal(interpolateGuest([{ wallMs: 200, guestMs: 100, source: 'pm' }], 100), 50);
+  t.equal(interpolateGuest(samples, -1), null);
   t.equal(interpolateGuest(samples, 150), 50);
   t.equal(interpolateGuest(samples, 250), 2600);
   t.equal(interpolateGuest(samples, 300), 5100);
