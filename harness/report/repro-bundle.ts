@@ -11,6 +11,7 @@ import type { BootReport } from './json-report.ts';
 import { sha256File } from './file-hash.ts';
 import { bundleRoutes } from './repro-routes.ts';
 import type { ReproBootOptions, ReproBundleJson } from './repro-types.ts';
+import { shellQuote } from './shell-quote.ts';
 
 /** A compressed image is carried inside the bundle only below this size. */
 export const BUNDLED_IMAGE_MAX = 4 * 1024 * 1024;
@@ -33,10 +34,6 @@ export interface ReproBundleInput {
 
 class TooBig extends Error {}
 
-// Same quoting as boot-session's qemu-cmdline.txt; kept local so bundling doesn't load the whole runner.
-function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** pigz (or gzip) into `out`, aborting as soon as the output passes `max` bytes. */
 async function gzipCapped(image: string, out: string, max: number): Promise<boolean> {

@@ -12,6 +12,7 @@ import { toBootReport, type BootReport } from '../report/json-report.ts';
 import { captureScreenshot } from '../report/screenshot.ts';
 import { writeHtmlReport } from '../report/html-report.ts';
 import { writeReproBundle } from '../report/repro-bundle.ts';
+import { shellQuote } from '../report/shell-quote.ts';
 
 export interface BootSessionOptions {
   image: string;
@@ -209,6 +210,3 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   return { ...result, report, icountShift, ledger: [...stub.ledger], consoleText: reader.text(), wallMs, argv, artifactsDir: dir };
 }
 
-export function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
