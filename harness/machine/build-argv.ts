@@ -62,6 +62,9 @@ export function buildQemuArgv(o: ResolvedMachineOptions, paths: MachinePaths): s
     '-qmp', `unix:${escapeOptValue(paths.qmpSocket)},server=on,wait=off`,
     '-msg', 'timestamp=on',
     '-trace', 'enable=blk_co_preadv',
+    // Every byte the guest writes to the UART, with QEMU's own timestamp: console lines get the time the
+    // guest printed them (not when the pipe reached us), on the same clock as the disk reads.
+    '-trace', 'enable=serial_write',
     ...o.extraArgs,
   );
   return argv;

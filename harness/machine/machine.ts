@@ -11,7 +11,7 @@ import { QmpClient } from './qmp-client.ts';
 import { registerCleanup, registerExitKill } from '../reaper.ts';
 import { resolveMachineOptions } from './resolve-options.ts';
 import { findExecutable, groupAlive, killGroup, spawnOwned, type OwnedProcess } from './spawn-owned.ts';
-import { LineSplitter, parseTraceLine, toDiskReadEvent } from './trace-parse.ts';
+import { LineSplitter, parseSerialWriteLine, parseTraceLine, toDiskReadEvent, UartDecoder } from './trace-parse.ts';
 import type { MachineHooks, MachineOptions, MachinePaths, ResolvedMachineOptions } from './types.ts';
 
 const QMP_CONNECT_MS = 10_000;
@@ -40,6 +40,10 @@ export class Machine implements AsyncDisposable {
   #guestClock: GuestClock | null = null;
   #stderrLines: string[] = [];
   #traceLines: string[] = [];
+  /** Serial bytes come from the `serial_write` trace (exact times); stdout only if this QEMU lacks it. */
+  #serialFromTrace = true;
+  #stdoutChunks: Array<{ chunk: Buffer; atMs: number }> = [];
+  #uart = new UartDecoder();
   #infraError: string | null = null;
   #killedByUs = false;
   #closing: Promise<void> | null = null;
@@ -100,7 +104,11 @@ export class Machine implements AsyncDisposable {
     this.#proc = proc;
     proc.stdout.on('data', (chunk: Buffer) => {
       this.#guestClock?.nudge();
-      this.#hooks.onSerial(chunk, Date.now() - this.startedAt);
+      const atMs = Date.now() - this.startedAt;
+      if (this.#serialFromTrace) {
+        // Kept (small) in case this QEMU turns out to lack the serial_write trace point.
+        if (this.#stdoutChunks.length < 10_000) this.#stdoutChunks.push({ chunk, atMs });
+      } else this.#hooks.onSerial(chunk, atMs);
     });
     const split = new LineSplitter();
     proc.stderr.setEncoding('utf8');
@@ -137,6 +145,16 @@ export class Machine implements AsyncDisposable {
   }
 
   #onStderrLine(line: string): void {
+    const w = parseSerialWriteLine(line);
+    if (w) {
+      const byte = this.#uart.push(w);
+      if (byte !== null && this.#serialFromTrace) this.#hooks.onSerial(Buffer.of(byte), Math.round((w.epochMs - this.startedAt) * 1000) / 1000);
+      return;
+    }
+    if (this.#serialFromTrace && line.includes("trace event 'serial_write' does not exist")) {
+      this.#serialFromTrace = false;
+      for (const c of this.#stdoutChunks.splice(0)) this.#hooks.onSerial(c.chunk, c.atMs);
+    }
     const read = parseTraceLine(line);
     if (read) {
       this.#guestClock?.nudge();

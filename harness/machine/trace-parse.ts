@@ -46,3 +46,35 @@ export class LineSplitter {
     return t === '' ? [] : [t];
   }
 }
+
+/** One `serial_write` trace line: a guest write to a 16550 UART register, with QEMU's timestamp. */
+export interface SerialWrite {
+  epochMs: number;
+  /** Register offset: 0 = THR (data, or divisor low byte while LCR.DLAB is set), 3 = LCR. */
+  addr: number;
+  val: number;
+}
+
+const SERIAL_RE = /^(\d+)@(\d+)\.(\d{1,6}):serial_write write addr 0x([0-9a-f]+) val 0x([0-9a-f]+)/;
+
+/** Parses a `serial_write` trace line; null for anything else. */
+export function parseSerialWriteLine(line: string): SerialWrite | null {
+  const m = SERIAL_RE.exec(line);
+  if (!m) return null;
+  const [, , sec, usec, addr, val] = m as unknown as [string, string, string, string, string, string];
+  return { epochMs: Number(sec) * 1000 + Number(usec.padEnd(6, '0')) / 1000, addr: parseInt(addr, 16), val: parseInt(val, 16) };
+}
+
+/**
+ * Turns UART register writes into the bytes the guest sent, each with the time QEMU saw it. Writes to
+ * offset 0 while LCR.DLAB (bit 7 of offset 3) is set program the baud divisor and are not data.
+ */
+export class UartDecoder {
+  #dlab = false;
+  /** The data byte of this write, or null when it is a register (LCR, divisor, …) write. */
+  push(w: SerialWrite): number | null {
+    if (w.addr === 3) this.#dlab = (w.val & 0x80) !== 0;
+    if (w.addr !== 0 || this.#dlab) return null;
+    return w.val;
+  }
+}

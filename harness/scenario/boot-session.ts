@@ -33,8 +33,11 @@ export interface BootSessionOptions {
   meta: { image: string; scenario: string | null; notes: string[]; lint: LintFinding[] | Promise<{ findings: LintFinding[] }> };
   /** A stub started by the caller (its port may be baked into the image); otherwise one is started here. */
   stub?: HttpStub;
-  /** Write a reproducer bundle when the verdict is not pass (default true). */
-  reproBundle?: boolean;
+  /**
+   * Write a reproducer bundle when the verdict is not pass (default true), or decide per run: a scenario
+   * that expects a failure bundles only when the run did not go as expected.
+   */
+  reproBundle?: boolean | ((r: { verdict: BootSessionResult['verdict']; stages: BootSessionResult['stages']; failure: BootSessionResult['failure']; ledger: LedgerEntry[]; consoleText: string; report: BootReport }) => boolean);
   onEvent?: (e: BootEvent) => void;
   /** Called the moment a stage passes or fails (live tables). */
   onStage?: (r: Readonly<StageResult>) => void;
@@ -190,7 +193,11 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     writeFile(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n'),
     writeHtmlReport(dir, { report, consoleLines: lines, screenshots, title: `bootchain: ${o.meta.scenario ?? o.meta.image}` }),
   ]);
-  if (result.verdict !== 'pass' && o.reproBundle !== false && machine) {
+  const wantBundle =
+    typeof o.reproBundle === 'function'
+      ? o.reproBundle({ verdict: result.verdict, stages: result.stages, failure: result.failure, ledger: [...stub.ledger], consoleText: reader.text(), report })
+      : result.verdict !== 'pass' && o.reproBundle !== false;
+  if (wantBundle && machine) {
     try {
       await writeReproBundle(dir, {
         imagePath: o.image,

@@ -86,6 +86,8 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
       routes: toRouteDefs(def.routes, s.file),
       stub,
       meta: { image: prepared.image, scenario: s.name, notes: prepared.notes, lint: prepared.lint },
+      // Bundle only runs that did not go as the scenario expects (an expected failure needs no reproducer).
+      reproBundle: (r) => r.verdict === 'error' || checkExpectations(s, r, serial).length > 0,
       bootfile: def.machine?.bootfile ?? null,
       finalStage: 'pass' in def.expect ? def.expect.pass : 'chain',
       overallTimeoutMs: def.timeoutMs ?? 120_000,

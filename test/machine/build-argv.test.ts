@@ -20,7 +20,7 @@ t.test('defaults: tcg, virtio disk with snapshot, virtio NIC without option ROM,
   t.same(valuesOf(a, '-netdev'), ['user,id=net0']);
   t.same(valuesOf(a, '-serial'), ['stdio']);
   t.same(valuesOf(a, '-qmp'), ['unix:/tmp/m/qmp.sock,server=on,wait=off']);
-  t.same(valuesOf(a, '-trace'), ['enable=blk_co_preadv']);
+  t.same(valuesOf(a, '-trace'), ['enable=blk_co_preadv', 'enable=serial_write'], 'disk reads and UART writes are traced with QEMU timestamps');
   t.same(valuesOf(a, '-msg'), ['timestamp=on']);
   t.ok(a.includes('-no-reboot') && a.includes('-nodefaults'));
   t.match(valuesOf(a, '-boot')[0], /reboot-timeout=0/);

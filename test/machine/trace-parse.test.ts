@@ -27,3 +27,20 @@ t.test('infra errors', async (t) => {
   t.equal(lastQemuError('2026-11-25T23:26:00.100Z qemu-system-x86_64: -foo: invalid option\n'), 'qemu-system-x86_64: -foo: invalid option');
   t.equal(lastQemuError('nothing here'), null);
 });
+
+t.test('serial_write trace lines become guest bytes; divisor writes (LCR.DLAB) are not data', async (t) => {
+  const { parseSerialWriteLine, UartDecoder } = await import('../../harness/machine/trace-parse.ts');
+  const w = parseSerialWriteLine('24825@1795652711.656093:serial_write write addr 0x00 val 0x1b');
+  t.same(w, { epochMs: 1795652711656.093, addr: 0, val: 0x1b });
+  t.equal(parseSerialWriteLine('24825@1795652711.656093:blk_co_preadv blk 0x1 bs 0x2 offset 0 bytes 512 flags 0x0'), null);
+  const d = new UartDecoder();
+  const bytes = [
+    { addr: 0, val: 0x41 }, // 'A'
+    { addr: 3, val: 0x83 }, // DLAB on (SYSLINUX's SERIAL sets the baud rate)
+    { addr: 0, val: 0x01 }, // divisor low
+    { addr: 1, val: 0x00 }, // divisor high
+    { addr: 3, val: 0x03 }, // DLAB off, 8N1
+    { addr: 0, val: 0x42 }, // 'B'
+  ].map((x) => d.push({ epochMs: 0, ...x }));
+  t.same(bytes, [0x41, null, null, null, null, 0x42]);
+});
