@@ -19,6 +19,11 @@ export interface FailureDef {
   fallThrough?: boolean;
   /** QEMU/host trouble, not the guest's: the verdict is 'error'. */
   infra?: boolean;
+  /**
+   * A sharper cause and hint when the disk reads show the message came from a later stage than `stage`
+   * (e.g. "Missing OS" after the partition's first sector WAS read: that sector has no boot code).
+   */
+  atStage?: Partial<Record<CoreStageId, { cause: string; hint: string }>>;
 }
 
 export interface FailureMatch {
@@ -32,6 +37,7 @@ export interface FailureMatch {
   fallThrough: boolean;
   infra: boolean;
   ipxe?: DecodedIpxeError;
+  atStage?: FailureDef['atStage'];
 }
 
 const CHANGE_DISKS = 'rerun `extlinux --install` on the mounted boot partition so ldlinux.sys and its ldlinux.c32 match';
@@ -40,7 +46,8 @@ export const FAILURE_CATALOG: readonly FailureDef[] = [
   { code: 'KVM_INTERNAL_ERROR', stage: 'bios', infra: true, pattern: /KVM internal error|failed to set MSR/, cause: 'QEMU\'s KVM accelerator failed (emulation failure); not the image\'s fault', hint: 'run with TCG (-accel tcg); KVM is broken on this host' },
   { code: 'SEABIOS_NOT_BOOTABLE', stage: 'mbr', pattern: /Boot failed: not a bootable disk/, cause: 'LBA 0 does not end in the 55AA boot signature, so SeaBIOS will not run it', hint: 'write gptmbr.bin into the first 440 bytes (dd bs=440 count=1 conv=notrunc) and keep the protective MBR\'s 55AA' },
   { code: 'GPTMBR_MULTIPLE_ACTIVE', stage: 'gpt', pattern: /Multiple active partitions/, cause: 'more than one GPT partition has attribute bit 2 (legacy BIOS bootable)', hint: 'set the bit on the boot partition only: sgdisk --attributes=N:clear:2 for the others' },
-  { code: 'GPTMBR_MISSING_OS', stage: 'gpt', pattern: /^Missing OS/, cause: 'gptmbr.bin found no partition with attribute bit 2, or that partition\'s first sector lacks 55AA (no VBR installed)', hint: 'sgdisk --attributes=1:set:2 on the boot partition and run `extlinux --install` on it' },
+  { code: 'GPTMBR_MISSING_OS', stage: 'gpt', pattern: /^Missing OS/, cause: 'gptmbr.bin found no partition with attribute bit 2, or that partition\'s first sector lacks 55AA (no VBR installed)', hint: 'sgdisk --attributes=1:set:2 on the boot partition and run `extlinux --install` on it',
+    atStage: { vbr: { cause: "gptmbr.bin read the bootable partition's first sector, but it has no 55AA signature: no SYSLINUX boot sector is installed there (or it was overwritten)", hint: 'mount the boot partition and run `extlinux --install DIR` on it (it writes the boot sector); check that nothing else writes to the partition\'s first sector' } } },
   { code: 'GPTMBR_DISK_ERROR', stage: 'gpt', pattern: /^Disk error/, cause: 'gptmbr.bin could not read the GPT or the boot partition through the BIOS', hint: 'check the partition table (sgdisk -v) and that the boot partition lies inside the disk' },
   { code: 'SYSLINUX_LOAD_ERROR', stage: 'ldlinux-sys', pattern: /Load error - Boot error/, cause: 'ldlinux.sys was read but its checksum is wrong (file moved or modified after installation)', hint: CHANGE_DISKS },
   { code: 'SYSLINUX_BOOT_ERROR', stage: 'vbr', pattern: /^Boot error/, cause: 'the partition boot sector could not load ldlinux.sys (wrong LBA patched in, or file moved)', hint: CHANGE_DISKS },
@@ -72,6 +79,7 @@ export function matchFailure(text: string, opts: { partial?: boolean } = {}): Fa
       message: text.trim(),
       cause: def.cause,
       hint: def.hint,
+      ...(def.atStage ? { atStage: def.atStage } : {}),
       prompt: def.prompt ?? false,
       fallThrough: def.fallThrough ?? false,
       infra: def.infra ?? false,

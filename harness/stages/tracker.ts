@@ -246,7 +246,8 @@ export class StageTracker {
     for (let i = first; i < failedIdx; i++) {
       this.markPassed(i, this.facts.length - 1, [`implied: ${m.code} is printed by a later stage's code ("${m.message}")`]);
     }
-    this.failStage(failedIdx, m.code, m.message, m.hint, m.cause, seenAtMs);
+    const sharper = m.atStage?.[this.ids[failedIdx] as CoreStageId];
+    this.failStage(failedIdx, m.code, m.message, sharper?.hint ?? m.hint, sharper?.cause ?? m.cause, seenAtMs);
   }
 
   private finishTimeout(code: string, why: string, hint: string, atMs: number): void {
