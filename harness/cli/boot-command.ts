@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { rm } from 'node:fs/promises';
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import { resolve, basename } from 'node:path';
 import { BootchainError } from '../errors.ts';
@@ -55,7 +56,11 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
   await preflightBaseline(values);
   const artifactsDir = values.artifacts ? resolve(values.artifacts) : await newArtifactsDir(undefined, basename(input));
   return withInterrupt(io, async (signal) => {
-    const prepared = await prepareBootImage(input, { workDir: artifactsDir });
+    const prepared = await prepareBootImage(input, { workDir: artifactsDir }).catch(async (e: unknown) => {
+      // Bad input leaves nothing behind: drop the folder made for this run.
+      if (!values.artifacts) await rm(artifactsDir, { recursive: true, force: true });
+      throw e;
+    });
     if (!values.json) {
       io.err(`booting ${input} (expect: ${expect})${prepared.map ? '' : ' — no disk map, console evidence only'}`);
       for (const n of prepared.notes) io.err(`  note: ${n}`);

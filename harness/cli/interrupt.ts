@@ -1,6 +1,10 @@
 import { constants } from 'node:os';
 import { formatError } from '../errors.ts';
+import { registerCleanup } from '../reaper.ts';
 import type { CliIo } from './io.ts';
+
+/** How long an interrupted command may take to close and write its artifacts before the exit. */
+const FINISH_MS = 5000;
 
 const exitCodeOf = (sig: string): number => 128 + (constants.signals[sig as NodeJS.Signals] ?? 1);
 
@@ -21,8 +25,16 @@ export async function withInterrupt(io: CliIo, fn: (signal: AbortSignal) => Prom
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The reaper exits the process once its cleanups are done: one of them is this command finishing
+  // (bounded), so an interrupted boot still writes its artifacts and report before the exit.
+  const running = fn(ac.signal);
+  const settled = running.then(
+    () => undefined,
+    () => undefined,
+  );
+  const unregister = registerCleanup(() => Promise.race([settled, new Promise<void>((r) => setTimeout(r, FINISH_MS).unref())]));
   try {
-    return await fn(ac.signal);
+    return await running;
   } catch (e) {
     if (received) {
       io.err(`interrupted by ${received}: ${formatError(e).split('\n')[0]}`);
@@ -30,6 +42,7 @@ export async function withInterrupt(io: CliIo, fn: (signal: AbortSignal) => Prom
     }
     throw e;
   } finally {
+    unregister();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -1,5 +1,6 @@
 import { formatError } from '../errors.ts';
 import { formatLintFindings, lintImage } from '../lint/index.ts';
+import { rawImageFor } from '../scenario/prepare-image.ts';
 
 const USAGE = 'usage: bootchain lint IMAGE [--json]   (exit 0 no errors, 1 errors found, 2 bad input)';
 
@@ -13,7 +14,8 @@ export async function runLint(args: string[], io: { out(s: string): void; err(s:
     return 2;
   }
   try {
-    const report = await lintImage(rest[0]!);
+    // Same input rules as boot: a missing, empty or directory path is bad input; .img.gz works too.
+    const report = await lintImage(await rawImageFor(rest[0]!));
     io.out(json ? JSON.stringify(report, null, 2) : formatLintFindings(report));
     return report.findings.some((f) => f.severity === 'error') ? 1 : 0;
   } catch (e) {

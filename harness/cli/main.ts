@@ -1,4 +1,4 @@
-import { formatError, isBootchainError } from '../errors.ts';
+import { formatError } from '../errors.ts';
 import { processIo, type CliIo } from './io.ts';
 
 const USAGE = `usage: bootchain <command> [options]
@@ -6,8 +6,10 @@ const USAGE = `usage: bootchain <command> [options]
 commands:
   build [NAME]            build images/NAME (default hypersolid-cloud) into dist/ and self-check it
   boot IMAGE              boot any raw or .img.gz image through the stage ladder
-        [--serve DIR] [--expect STAGE] [--json] [--serial S] [--realtime] [--accel tcg|kvm]
-  run [--scenario NAME] [--realtime] [--json]
+        [--serve DIR] [--bootfile PATH] [--expect STAGE] [--json] [--serial S] [--realtime]
+        [--accel tcg|kvm] [--timeout SEC] [--artifacts DIR]
+        [--write-baseline FILE] [--baseline FILE] [--tolerance-ms N] [--tolerance-pct N]
+  run [--scenario NAME] [--realtime] [--json] [--write-baseline DIR] [--baseline DIR]
                           run scenarios with a live stage table (all when no name)
   start                   build the default image and boot it through every stage
   lint IMAGE [--json]     check an image statically (MBR, GPT, VBR, ldlinux, config, iPXE script) without booting
@@ -47,7 +49,13 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   try {
     return await (await load())(rest, io);
   } catch (e) {
+    // util.parseArgs rejects unknown or malformed flags: that is a usage error, not a crash.
+    const code = (e as { code?: string }).code;
+    if (code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`error [USAGE]: ${cmd}: ${(e as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
     io.err(formatError(e));
-    return isBootchainError(e) ? 2 : 2;
+    return 2;
   }
 }

@@ -13,6 +13,7 @@ import { selfCheck, type CheckResult } from './self-check.ts';
 import { TempOutputs } from './temp-outputs.ts';
 import type { DiskMap, ImageLayout } from './types.ts';
 import { writeGpt } from './write-gpt.ts';
+import { projectRoot } from '../project-root.ts';
 
 /** The seed's image; only it gets dist/boot.img.gz by default. */
 export const DEFAULT_IMAGE = 'hypersolid-cloud';
@@ -105,7 +106,8 @@ async function gzipCached(imagePath: string, gzPath: string, distDir: string, ou
  */
 export async function buildImage(opts: BuildOptions, log: (line: string) => void = () => {}): Promise<BuildResult> {
   const t0 = performance.now();
-  const imagesDir = opts.imagesDir ?? 'images';
+  // A user's own images/ in the current directory first, else the ones shipped with bootchain.
+  const imagesDir = opts.imagesDir ?? (existsSync(join('images', opts.name)) ? 'images' : join(projectRoot(), 'images'));
   const distDir = opts.distDir ?? 'dist';
   const outName = opts.outName ?? opts.name;
   if (!/^[A-Za-z0-9._-]+$/.test(outName) || outName.startsWith('.')) {

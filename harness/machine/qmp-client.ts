@@ -28,19 +28,33 @@ export class QmpClient {
     let lastErr: unknown;
     while (Date.now() < deadline) {
       signal?.throwIfAborted();
+      let sock: net.Socket | undefined;
+      let timer: NodeJS.Timeout | undefined;
       try {
-        const sock = await new Promise<net.Socket>((resolve, reject) => {
-          const s = net.createConnection(path);
-          s.once('connect', () => resolve(s));
-          s.once('error', reject);
+        // Each attempt is bounded too: a socket that accepts but never greets must not hang the start.
+        const left = Math.max(1, deadline - Date.now());
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no QMP greeting within ${left} ms`)), left);
         });
-        const c = new QmpClient(sock);
-        await c.#next(); // greeting
-        await c.execute('qmp_capabilities');
-        return c;
+        const attempt = (async () => {
+          sock = await new Promise<net.Socket>((resolve, reject) => {
+            const s = net.createConnection(path);
+            s.once('connect', () => resolve(s));
+            s.once('error', reject);
+          });
+          const c = new QmpClient(sock);
+          await c.#next(); // greeting
+          await c.execute('qmp_capabilities');
+          return c;
+        })();
+        attempt.catch(() => undefined);
+        return await Promise.race([attempt, timeout]);
       } catch (e) {
+        sock?.destroy();
         lastErr = e;
         await sleep(20, undefined, signal ? { signal } : {});
+      } finally {
+        if (timer) clearTimeout(timer);
       }
     }
     throw new BootchainError(

@@ -30,7 +30,7 @@ export interface BootSessionOptions {
   artifactsDir: string;
   marker: string;
   /** What the report says about the run beyond what the boot itself shows. */
-  meta: { image: string; scenario: string | null; notes: string[]; lint: LintFinding[] | Promise<{ findings: LintFinding[] }> };
+  meta: { image: string; scenario: string | null; notes: string[]; lint: LintFinding[] | Promise<{ findings: LintFinding[]; note?: string }> };
   /** A stub started by the caller (its port may be baked into the image); otherwise one is started here. */
   stub?: HttpStub;
   /**
@@ -120,7 +120,11 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   let exited = false;
   let verdictAtMs: number | null = null;
   const screenshots: Array<{ label: string; file: string }> = [];
-  const onAbort = () => resolveDone();
+  let abortedBeforeVerdict = false;
+  const onAbort = () => {
+    abortedBeforeVerdict = !tracker.done;
+    resolveDone();
+  };
   o.signal?.addEventListener('abort', onAbort);
   try {
     machine = await Machine.start(
@@ -162,8 +166,11 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   } finally {
     if (tick) clearInterval(tick);
     o.signal?.removeEventListener('abort', onAbort);
-    await machine?.close();
-    if (ownStub) await stub.close();
+    try {
+      await machine?.close();
+    } finally {
+      if (ownStub) await stub.close();
+    }
   }
   const result = tracker.result();
   // Re-stamp with every sample in hand: interpolation between later samples beats live extrapolation.
@@ -172,7 +179,10 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     for (const e of timeline) stamp(e);
     for (const st of result.stages) if (st.atMs !== null) st.guestMs = clock.guestAt(st.atMs) ?? st.guestMs;
   }
-  if (o.signal?.aborted && !tracker.done) {
+  // Closing QEMU on Ctrl-C makes it exit; that is the interruption, not the guest's failure.
+  if (abortedBeforeVerdict) {
+    result.failure = null;
+    for (const st of result.stages) if (st.status === 'failed') Object.assign(st, { status: 'not-reached', evidence: ['interrupted before this stage finished'] });
     result.verdict = 'error';
     result.endedBy = 'aborted (Ctrl-C)';
   }
@@ -181,6 +191,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   const argv = machine?.argv ?? [];
   const lintIn = await o.meta.lint;
   const lint = Array.isArray(lintIn) ? lintIn : lintIn.findings;
+  if (!Array.isArray(lintIn) && lintIn.note) notes.push(lintIn.note);
   const report = toBootReport({ ...result, ledger: [...stub.ledger], artifactsDir: dir, wallMs, verdictAtMs, image: o.meta.image, scenario: o.meta.scenario, notes, lint });
   await Promise.all([
     writeFile(join(dir, 'serial.raw'), reader.raw()),
@@ -197,7 +208,8 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     typeof o.reproBundle === 'function'
       ? o.reproBundle({ verdict: result.verdict, stages: result.stages, failure: result.failure, ledger: [...stub.ledger], consoleText: reader.text(), report })
       : result.verdict !== 'pass' && o.reproBundle !== false;
-  if (wantBundle && machine) {
+  // An interrupted run is the user's choice, not a failure to reproduce.
+  if (wantBundle && machine && !o.signal?.aborted) {
     try {
       await writeReproBundle(dir, {
         imagePath: o.image,

@@ -23,7 +23,7 @@ export async function listScenarioNames(dir = DEFAULT_SCENARIOS_DIR): Promise<st
   try {
     entries = await readdir(dir);
   } catch {
-    throw new BootchainError('SCENARIOS_DIR_MISSING', `scenario folder ${dir} does not exist`, 'run bootchain from the project root or pass --scenarios DIR');
+    throw new BootchainError('SCENARIOS_DIR_MISSING', `scenario folder ${dir} does not exist`, 'reinstall bootchain: its scenarios/ folder is part of the package');
   }
   return entries
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.startsWith('_'))

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, statSync, type Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
+import { sha256File } from '../report/file-hash.ts';
+import { findTool, requireTool } from '../image/host-tools.ts';
 import { access, mkdir, rename, stat, open, rm } from 'node:fs/promises';
 import { join, resolve, basename } from 'node:path';
 import { execa } from 'execa';
@@ -26,15 +27,12 @@ export interface PreparedImage {
 export interface LintResult {
   findings: LintFinding[];
   ms: number;
+  /** Why lint could not run, when it could not. */
+  note?: string;
 }
 
 const CACHE_DIR = resolve(process.env.BOOTCHAIN_CACHE ?? '.cache');
 
-async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
 
 /** A .img.gz is decompressed once into the cache (sparse), keyed by the hash of the compressed file. */
 async function decompressed(gz: string): Promise<string> {
@@ -46,9 +44,7 @@ async function decompressed(gz: string): Promise<string> {
   await mkdir(join(CACHE_DIR, 'images'), { recursive: true });
   const tmp = `${out}.tmp-${process.pid}`;
   try {
-    const unzip = (await hasTool('pigz')) ? 'pigz' : 'gzip';
-    // A shell pipe: the decompressed image never passes through this process's memory.
-    await execa('sh', ['-c', `${unzip} -dc -- "$1" | dd of="$2" bs=1M conv=sparse status=none`, 'sh', gz, tmp]);
+    await gunzipSparse(gz, tmp);
     await rename(tmp, out);
   } catch (e) {
     await rm(tmp, { force: true });
@@ -57,8 +53,11 @@ async function decompressed(gz: string): Promise<string> {
   return out;
 }
 
-async function hasTool(name: string): Promise<boolean> {
-  return (await execa('sh', ['-c', `command -v ${name}`], { reject: false })).exitCode === 0;
+/** Decompresses a .gz into a sparse file through a shell pipe (never through this process's memory). */
+export async function gunzipSparse(gz: string, out: string): Promise<void> {
+  const unzip = findTool('pigz') ?? requireTool('gzip');
+  // pipefail: a corrupt or truncated gzip must fail here, not leave an empty or short image behind.
+  await execa('bash', ['-o', 'pipefail', '-c', '"$1" -dc -- "$2" | dd of="$3" bs=1M conv=sparse status=none', 'bash', unzip, gz, out]);
 }
 
 /** Throws a clear error unless `input` is an existing regular file (a disk image or its .gz). */
@@ -66,6 +65,7 @@ export function assertImageFile(input: string): void {
   const st = statSyncOrNull(input);
   if (!st) throw new BootchainError('IMAGE_MISSING', `image ${input} does not exist`, 'build one with `npx bootchain build` or pass the path of a raw/.img.gz disk image');
   if (!st.isFile()) throw new BootchainError('IMAGE_NOT_A_FILE', `image ${input} is a ${st.isDirectory() ? 'directory' : 'special file'}, not a disk image file`, 'pass the path of a raw or .img.gz disk image (e.g. dist/hypersolid-cloud.img)');
+  if (st.size < 512) throw new BootchainError('IMAGE_TOO_SMALL', `image ${input} is ${st.size} bytes: smaller than one disk sector, not a disk image`, 'pass a raw disk image (or its .img.gz); build one with `npx bootchain build`');
 }
 
 function statSyncOrNull(p: string): Stats | null {
@@ -76,12 +76,17 @@ function statSyncOrNull(p: string): Stats | null {
   }
 }
 
+/** The raw image for an input path: checked, and a .img.gz decompressed once into the cache. */
+export async function rawImageFor(input: string): Promise<string> {
+  assertImageFile(input);
+  const abs = resolve(input);
+  return abs.endsWith('.gz') ? decompressed(abs) : abs;
+}
+
 /** Resolves the image a boot runs from (raw or .gz), applies scenario damage to a copy, and maps it. */
 export async function prepareBootImage(input: string, o: { corrupt?: ImageCorruption[]; workDir: string }): Promise<PreparedImage> {
   const notes: string[] = [];
-  const abs = resolve(input);
-  assertImageFile(input);
-  let image = abs.endsWith('.gz') ? await decompressed(abs) : abs;
+  let image = await rawImageFor(input);
   let map = await mapOrNull(image, notes);
   if (o.corrupt?.length) {
     if (!map) throw new BootchainError('CORRUPT_NEEDS_MAP', `cannot damage ${input}: it has no disk map`, 'corruptions need an image bootchain can map');
@@ -111,10 +116,7 @@ export async function prepareBootImage(input: string, o: { corrupt?: ImageCorrup
   const lint: Promise<LintResult> = map
     ? lintImage(image, { map }).then(
         (rep) => ({ findings: rep.findings, ms: rep.ms }),
-        (e: unknown) => {
-          notes.push(`lint could not run: ${(e as Error).message}`);
-          return { findings: [], ms: 0 };
-        },
+        (e: unknown) => ({ findings: [], ms: 0, note: `lint could not run: ${(e as Error).message}` }),
       )
     : Promise.resolve({ findings: [], ms: 0 });
   return { image, map, scriptSource, promptWaitMs, lint, notes };
@@ -175,5 +177,7 @@ async function applyCorruption(image: string, map: DiskMap, c: ImageCorruption):
     case 'gpt-attribute':
       await execa('sfdisk', ['--part-attrs', image, String(c.partition), c.legacyBootable ? 'LegacyBIOSBootable' : '']);
       return;
+    default:
+      throw new BootchainError('CORRUPT_UNKNOWN', `unknown corruption region "${(c as { region: string }).region}"`, 'regions: mbr-code, mbr-signature, vbr, vbr-signature, file, delete-file, gpt-attribute');
   }
 }

@@ -3,6 +3,7 @@ import { STAGE_IDS } from '../stages/ladder.ts';
 import type { ScenarioDefinition } from './define.ts';
 
 const CORE_STAGES: readonly string[] = STAGE_IDS;
+const CORRUPT_REGIONS = ['mbr-code', 'mbr-signature', 'vbr', 'vbr-signature', 'file', 'delete-file', 'gpt-attribute'];
 
 function fail(file: string, field: string, what: string): never {
   throw new BootchainError('SCENARIO_INVALID', `${file}: field \`${field}\` ${what}`, 'fix the scenario definition (see scenarios/external-script.ts for a working one)');
@@ -26,7 +27,15 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
         if (k.startsWith('/') || k.split('/').includes('..')) fail(file, `image.overlay["${k}"]`, 'must be a relative path inside the image definition');
       }
     }
-    if (v.image.corrupt !== undefined && !Array.isArray(v.image.corrupt)) fail(file, 'image.corrupt', 'must be an array');
+    if (v.image.corrupt !== undefined) {
+      if (!Array.isArray(v.image.corrupt)) fail(file, 'image.corrupt', 'must be an array');
+      v.image.corrupt.forEach((c: unknown, i: number) => {
+        if (!isObj(c) || typeof c.region !== 'string' || !CORRUPT_REGIONS.includes(c.region)) fail(file, `image.corrupt[${i}].region`, `must be one of ${CORRUPT_REGIONS.join(', ')}`);
+        if ((c.region === 'file' || c.region === 'delete-file') && (typeof c.path !== 'string' || !c.path.startsWith('/'))) fail(file, `image.corrupt[${i}].path`, 'must be an absolute path inside the boot partition, e.g. /extlinux/ldlinux.sys');
+        if (c.region === 'gpt-attribute' && (!Number.isInteger(c.partition) || typeof c.legacyBootable !== 'boolean')) fail(file, `image.corrupt[${i}]`, 'gpt-attribute needs `partition` (a number) and `legacyBootable` (true/false)');
+        for (const k of ['fill', 'offset', 'length'] as const) if (c[k] !== undefined && (!Number.isInteger(c[k]) || (c[k] as number) < 0)) fail(file, `image.corrupt[${i}].${k}`, 'must be a non-negative integer');
+      });
+    }
   } else fail(file, 'image', 'must be an image name or { name, overlay?, corrupt? }');
   if (!isObj(v.expect)) fail(file, 'expect', 'must be { pass: STAGE } or { failAt: STAGE, code? }');
   const stage = v.expect.pass ?? v.expect.failAt;
@@ -40,6 +49,8 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
     v.routes.forEach((r: unknown, i: number) => {
       if (!isObj(r) || typeof r.path !== 'string' || !r.path.startsWith('/')) fail(file, `routes[${i}].path`, 'must be a path starting with "/"');
       if (r.status !== undefined && (typeof r.status !== 'number' || r.status < 100 || r.status > 599)) fail(file, `routes[${i}].status`, 'must be an HTTP status code 100-599');
+      if (r.delayMs !== undefined && (typeof r.delayMs !== 'number' || !(r.delayMs >= 0))) fail(file, `routes[${i}].delayMs`, 'must be a non-negative number of milliseconds');
+      for (const k of ['body', 'template', 'file', 'contentType'] as const) if (r[k] !== undefined && typeof r[k] !== 'string') fail(file, `routes[${i}].${k}`, 'must be a string');
     });
   }
   if (v.machine !== undefined) {
@@ -49,7 +60,13 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
   }
   if (v.clock !== undefined && v.clock !== 'warp' && v.clock !== 'realtime') fail(file, 'clock', 'must be "warp" or "realtime"');
   if (v.timeoutMs !== undefined && (typeof v.timeoutMs !== 'number' || !(v.timeoutMs > 0))) fail(file, 'timeoutMs', 'must be a positive number of milliseconds');
-  if (v.ledger !== undefined && !Array.isArray(v.ledger)) fail(file, 'ledger', 'must be an array of expected requests');
-  if (v.console !== undefined && !Array.isArray(v.console)) fail(file, 'console', 'must be an array of strings');
+  if (v.ledger !== undefined) {
+    if (!Array.isArray(v.ledger)) fail(file, 'ledger', 'must be an array of expected requests');
+    v.ledger.forEach((x: unknown, i: number) => {
+      if (!isObj(x) || typeof x.path !== 'string' || !x.path.startsWith('/')) fail(file, `ledger[${i}].path`, 'must be a request path starting with "/"');
+      if (x.query !== undefined && (!isObj(x.query) || Object.values(x.query).some((q) => typeof q !== 'string'))) fail(file, `ledger[${i}].query`, 'must map query names to strings');
+    });
+  }
+  if (v.console !== undefined && (!Array.isArray(v.console) || v.console.some((c: unknown) => typeof c !== 'string'))) fail(file, 'console', 'must be an array of strings');
   return v as unknown as ScenarioDefinition;
 }
