@@ -2,7 +2,7 @@
 // Entry shim. Runs a one-file bundle of the CLI (.cache/cli/main.mjs), rebuilt with esbuild whenever a
 // source under harness/ is newer: start-up takes ~0.1 s instead of ~0.6 s of transpiling every module
 // through tsx. BOOTCHAIN_NO_BUNDLE=1 runs the TypeScript sources through tsx instead.
-import { readdirSync, statSync, renameSync, mkdirSync } from 'node:fs';
+import { readdirSync, statSync, renameSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -18,17 +18,19 @@ function newestSource(dir) {
   return newest;
 }
 
+/** True when an up-to-date bundle is in place; false when it cannot be written (read-only checkout, other user). */
 async function ensureBundle() {
   let built = 0;
   try {
     built = statSync(bundle).mtimeMs;
   } catch {}
-  if (built > newestSource(join(root, 'harness'))) return;
-  const { build } = await import('esbuild');
-  mkdirSync(dirname(bundle), { recursive: true });
+  if (built > newestSource(join(root, 'harness'))) return true;
   // Unique temp name + rename: parallel CLI processes (tests) never see a half-written bundle.
   const tmp = `${bundle}.${process.pid}.tmp.mjs`;
-  await build({
+  try {
+    const { build } = await import('esbuild');
+    mkdirSync(dirname(bundle), { recursive: true });
+    await build({
     entryPoints: [join(root, 'harness', 'cli', 'main.ts')],
     bundle: true,
     platform: 'node',
@@ -36,9 +38,14 @@ async function ensureBundle() {
     target: 'node20',
     packages: 'external',
     outfile: tmp,
-    logLevel: 'warning',
+    logLevel: 'silent',
   });
-  renameSync(tmp, bundle);
+    renameSync(tmp, bundle);
+    return true;
+  } catch {
+    try { unlinkSync(tmp); } catch {}
+    return false;
+  }
 }
 
 // `bootchain list | head`: a closed pipe is the reader's choice, not an error.
@@ -48,12 +55,11 @@ process.stdout.on('error', (e) => {
 });
 
 let main;
-if (process.env.BOOTCHAIN_NO_BUNDLE) {
+if (process.env.BOOTCHAIN_NO_BUNDLE || !(await ensureBundle())) {
   const { register } = await import('tsx/esm/api');
   register();
   ({ main } = await import('../harness/cli/main.ts'));
 } else {
-  await ensureBundle();
   process.env.BOOTCHAIN_BUNDLED = '1';
   ({ main } = await import(pathToFileURL(bundle).href));
 }

@@ -30,7 +30,8 @@ if (values['reporter-file']) tapArgs.push(`--reporter-file=${values['reporter-fi
 if (chosen.length) {
   tapArgs.push(`--test-env=BOOTCHAIN_SCENARIO=${chosen.join(',')}`, 'test/scenarios/scenarios.test.ts');
 } else if (values.unit) {
-  tapArgs.push('--exclude=test/scenarios/**', ...positionals);
+  // Everything but the real-QEMU scenario tier.
+  tapArgs.push('--exclude=test/scenarios/**', '--exclude=**/fixtures/**', ...positionals);
 } else tapArgs.push(...positionals);
 const r = spawnSync(process.execPath, ['node_modules/tap/dist/esm/run.mjs', ...tapArgs], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

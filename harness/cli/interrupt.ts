@@ -37,7 +37,8 @@ export async function withInterrupt(io: CliIo, fn: (signal: AbortSignal) => Prom
     return await running;
   } catch (e) {
     if (received) {
-      io.err(`interrupted by ${received}: ${formatError(e).split('\n')[0]}`);
+      const aborted = (e as { name?: string }).name === 'AbortError';
+      io.err(`interrupted by ${received}${aborted ? ' before the boot finished' : `: ${formatError(e).split('\n')[0]}`}`);
       return exitCodeOf(received);
     }
     throw e;

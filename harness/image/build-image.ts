@@ -106,8 +106,8 @@ async function gzipCached(imagePath: string, gzPath: string, distDir: string, ou
  */
 export async function buildImage(opts: BuildOptions, log: (line: string) => void = () => {}): Promise<BuildResult> {
   const t0 = performance.now();
-  // A user's own images/ in the current directory first, else the ones shipped with bootchain.
-  const imagesDir = opts.imagesDir ?? (existsSync(join('images', opts.name)) ? 'images' : join(projectRoot(), 'images'));
+  // The images/ folder of the current directory (a user's own project), else the one shipped with bootchain.
+  const imagesDir = opts.imagesDir ?? (existsSync('images') ? 'images' : join(projectRoot(), 'images'));
   const distDir = opts.distDir ?? 'dist';
   const outName = opts.outName ?? opts.name;
   if (!/^[A-Za-z0-9._-]+$/.test(outName) || outName.startsWith('.')) {
