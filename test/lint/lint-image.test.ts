@@ -84,5 +84,5 @@ t.test('runLint bad input', async (t) => {
   t.equal(await runLint([], io), 2);
   t.equal(await runLint(['/nonexistent.img'], io), 2);
   t.equal(await runLint(['a', '--bogus'], io), 2);
-  t.match(err.join('\n'), /IMAGE_NOT_FOUND/);
+  t.match(err.join('\n'), /IMAGE_MISSING/, 'same code as boot for a missing image');
 });
