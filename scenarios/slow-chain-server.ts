@@ -1,7 +1,7 @@
 import { defineScenario } from '../harness/index.ts';
 
-// The chained config's server answers after 3 s: iPXE waits, the chain still completes. Stub delays are
-// wall time, so this scenario runs in real time (a warped guest would see ~2 minutes).
+// The chained config's server answers after 3 s: iPXE waits, the chain still completes. The delay counts
+// guest time, so under time warp the guest idles through it at once, as it would on hardware.
 export default defineScenario({
   description: 'the chained config arrives after a 3 s server delay; iPXE waits and the chain completes',
   image: {

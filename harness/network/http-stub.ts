@@ -35,6 +35,11 @@ export interface HttpStub {
   onRequest: ((e: RequestEvent) => void) | undefined;
   /** Epoch ms that ledger atMs count from; the boot session sets it to the machine's start. */
   startedAt: number;
+  /**
+   * How a route's `delayMs` is waited (default: wall-clock sleep). The boot session replaces it with a wait
+   * on the guest's clock, so a delay means the same to the guest under time warp as in real time.
+   */
+  delay: (ms: number, signal: AbortSignal) => Promise<void>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -61,7 +66,7 @@ export async function startHttpStub(o: HttpStubOptions): Promise<HttpStub> {
   const answer = async (m: ReturnType<typeof matchRoute>, url: { pathname: string }, query: Record<string, string>): Promise<Reply> => {
     if (!m) return { status: 404, body: Buffer.from('not found\n'), route: null, headers: {} };
     const r = m.route;
-    if (r.delayMs) await sleep(r.delayMs, undefined, { signal: closing.signal });
+    if (r.delayMs) await stub.delay(r.delayMs, closing.signal);
     const headers = { 'content-type': r.contentType ?? 'text/plain', ...r.headers };
     const reply = (status: number, body: string | Buffer): Reply => ({
       status, body: typeof body === 'string' ? Buffer.from(body) : body, route: routeName(r), headers,
@@ -90,6 +95,7 @@ export async function startHttpStub(o: HttpStubOptions): Promise<HttpStub> {
     ledger: [],
     onRequest: o.onRequest,
     startedAt: o.startedAt,
+    delay: (ms, signal) => sleep(ms, undefined, { signal }),
     close: async () => undefined,
     [Symbol.asyncDispose]: () => stub.close(),
   };

@@ -56,6 +56,7 @@ export interface BootSessionResult extends TrackerResult {
 }
 
 const TICK_MS = 100;
+const GUEST_WAIT_POLL_MS = 5;
 /** How much longer than its TIMEOUT a SYSLINUX prompt may sit before it counts as waiting for a key. */
 const PROMPT_GRACE_MS = 2000;
 /**
@@ -116,6 +117,10 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   const stub = o.stub ?? (await startHttpStub({ routes: o.routes, startedAt: t0, marker: o.marker }));
   stub.startedAt = t0;
   stub.onRequest = (e) => feed(e);
+  // Route delays count guest time (like stage timeouts): under warp the guest idles through them at once,
+  // as it would through the same wait on real hardware. Wall time ends the wait too (a halted guest).
+  const wallDelay = stub.delay;
+  stub.delay = (ms, signal) => waitGuest(() => machine?.guestClock ?? null, ms, signal, wallDelay);
   let tick: NodeJS.Timeout | undefined;
   let exited = false;
   let verdictAtMs: number | null = null;
@@ -229,3 +234,15 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   return { ...result, report, icountShift, ledger: [...stub.ledger], consoleText: reader.text(), wallMs, argv, artifactsDir: dir };
 }
 
+
+/** Resolves once `ms` of guest time (or, whichever comes first, of wall time) has passed. */
+async function waitGuest(clockOf: () => { lastGuestMs: number | null } | null, ms: number, signal: AbortSignal, wallSleep: (ms: number, signal: AbortSignal) => Promise<void>): Promise<void> {
+  const clock = clockOf();
+  const start = clock?.lastGuestMs ?? null;
+  if (!clock || start === null) return wallSleep(ms, signal);
+  const wallStart = Date.now();
+  while ((clock.lastGuestMs ?? start) - start < ms && Date.now() - wallStart < ms) {
+    signal.throwIfAborted();
+    await new Promise((r) => setTimeout(r, GUEST_WAIT_POLL_MS));
+  }
+}

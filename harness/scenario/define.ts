@@ -78,8 +78,7 @@ export interface ScenarioDefinition {
   console?: string[];
   /**
    * Which clock the guest runs on. `warp` (default): QEMU's -icount, idle time skipped. `realtime`: the
-   * host's clock. Stub delays (`routes[].delayMs`) are wall time, which a warped guest sees stretched
-   * ~45×; so a scenario with a delay of 100 ms or more runs in real time unless it says `clock: 'warp'`.
+   * host's clock. Stub delays (`routes[].delayMs`) count guest time in both, so they mean the same.
    */
   clock?: 'warp' | 'realtime';
   /** Overall timeout in ms (guest boots are seconds; default 120 000). */

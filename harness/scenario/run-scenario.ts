@@ -69,7 +69,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
     const prepared = await prepareBootImage(built.imagePath, { corrupt: 'corrupt' in img ? img.corrupt ?? [] : [], workDir: artifactsDir });
     const serial = def.machine?.smbiosSerial ?? `BC-${s.name}`;
     const realtime = o.realtime === true || scenarioClock(def) === 'realtime';
-    if (realtime && !o.realtime) prepared.notes.push('runs in real time: the scenario has stub delays of 100 ms or more (wall time), or asks for it');
+    if (realtime && !o.realtime) prepared.notes.push('runs in real time: the scenario asks for it (clock: realtime)');
     const result = await runBootSession({
       image: prepared.image,
       diskMap: prepared.map,
@@ -106,10 +106,9 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
   }
 }
 
-/** The clock a scenario runs on: its own choice, else real time when a stub delay would be stretched by warp. */
+/** The clock a scenario runs on: time warp unless it asks for real time. */
 export function scenarioClock(def: ScenarioDefinition): 'warp' | 'realtime' {
-  if (def.clock) return def.clock;
-  return (def.routes ?? []).some((r) => (r.delayMs ?? 0) >= 100) ? 'realtime' : 'warp';
+  return def.clock ?? 'warp';
 }
 
 function ledgerMatches(e: LedgerEntry, x: LedgerExpectation, serial: string): boolean {
