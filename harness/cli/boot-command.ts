@@ -3,12 +3,12 @@ import { rm } from 'node:fs/promises';
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import { resolve, basename } from 'node:path';
 import { BootchainError } from '../errors.ts';
-import { STAGE_IDS, type StageId } from '../stages/ladder.ts';
+import { STAGE_IDS, type StageId, type StageResult } from '../stages/ladder.ts';
 import { defaultChainRoutes, serveDirRoutes } from '../network/index.ts';
 import { prepareBootImage, assertImageFile } from '../scenario/prepare-image.ts';
 import { runBootSession } from '../scenario/boot-session.ts';
 import { newArtifactsDir } from '../report/artifacts.ts';
-import { formatStageTable } from '../stages/index.ts';
+import { formatStageTable, formatStageRow } from '../stages/index.ts';
 import { withInterrupt } from './interrupt.ts';
 import { formatLintFindings } from '../lint/index.ts';
 import { BASELINE_FLAGS, applyBaseline, preflightBaseline } from './baseline-options.ts';
@@ -26,6 +26,7 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       serial: { type: 'string', default: 'BOOTCHAIN-0001' },
       accel: { type: 'string', default: 'tcg' },
       realtime: { type: 'boolean', default: false },
+      'icount-shift': { type: 'string' },
       timeout: { type: 'string', default: '120' },
       artifacts: { type: 'string' },
       ...BASELINE_FLAGS,
@@ -36,6 +37,10 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
   const expect = values.expect as StageId;
   if (!(STAGE_IDS as readonly string[]).includes(expect)) throw new BootchainError('USAGE', `--expect "${expect}" is not a stage`, `stages: ${STAGE_IDS.join(', ')}`);
   if (values.accel !== 'tcg' && values.accel !== 'kvm') throw new BootchainError('USAGE', `--accel must be tcg or kvm, got "${values.accel}"`, 'TCG is the default and the one that works on every host');
+  const shiftArg = values['icount-shift'];
+  const shift = shiftArg === undefined ? undefined : Number(shiftArg);
+  if (shift !== undefined && (!Number.isInteger(shift) || shift < 0 || shift > 10)) throw new BootchainError('USAGE', `--icount-shift must be an integer 0..10, got "${shiftArg}"`, 'the default is 8; --realtime turns time warp off');
+  if (shift !== undefined && values.realtime) throw new BootchainError('USAGE', '--icount-shift and --realtime exclude each other', 'pick one');
   const timeoutS = Number(values.timeout);
   if (!(timeoutS > 0)) throw new BootchainError('USAGE', `--timeout must be a positive number of seconds, got "${values.timeout}"`, 'e.g. --timeout 60');
   const marker = `BOOTCHAIN-MARKER-${Date.now().toString(36)}`;
@@ -69,7 +74,7 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       image: prepared.image,
       diskMap: prepared.map,
       // Time warp (-icount) is the default under TCG; --realtime runs the guest on the host's clock.
-      machine: { accel: values.accel as 'tcg' | 'kvm', smbiosSerial: values.serial!, ...(values.realtime ? { icountShift: null } : {}) },
+      machine: { accel: values.accel as 'tcg' | 'kvm', smbiosSerial: values.serial!, ...(values.realtime ? { icountShift: null } : shift !== undefined ? { icountShift: shift } : {}) },
       routes,
       bootfile,
       finalStage: expect,
@@ -79,6 +84,7 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       artifactsDir,
       marker,
       meta: { image: resolve(input), scenario: null, notes: prepared.notes, lint: prepared.lint },
+      ...(values.json ? {} : { onStage: (st: Readonly<StageResult>) => io.err(`  ${formatStageRow(st)}  ${st.evidence[0] ?? ''}`) }),
       signal,
     });
     const report = r.report;

@@ -6,7 +6,7 @@ const USAGE = `usage: bootchain <command> [options]
 commands:
   build [NAME]            build images/NAME (default hypersolid-cloud) into dist/ and self-check it
   boot IMAGE              boot any raw or .img.gz image through the stage ladder
-        [--serve DIR] [--bootfile PATH] [--expect STAGE] [--json] [--serial S] [--realtime]
+        [--serve DIR] [--bootfile PATH] [--expect STAGE] [--json] [--serial S] [--realtime | --icount-shift N]
         [--accel tcg|kvm] [--timeout SEC] [--artifacts DIR]
         [--write-baseline FILE] [--baseline FILE] [--tolerance-ms N] [--tolerance-pct N]
   run [--scenario NAME] [--realtime] [--json] [--write-baseline DIR] [--baseline DIR]

@@ -66,6 +66,12 @@ const PROMPT_GRACE_MS = 2000;
  * so a hang there is still caught after 3 s of guest time.
  */
 const WARP_GUEST_STAGE_MS: Partial<Record<StageId, number>> = { 'ldlinux-c32': 20_000, config: 20_000, ipxe: 90_000, script: 30_000, network: 40_000, chain: 40_000 };
+
+/** CPU-bound guest time doubles with each shift step: scale the shift-8 limits above that. */
+function warpGuestLimits(shift: number): Partial<Record<StageId, number>> {
+  const f = Math.max(1, 2 ** (shift - 8));
+  return Object.fromEntries(Object.entries(WARP_GUEST_STAGE_MS).map(([k, v]) => [k, v * f]));
+}
 const PARTIAL_AFTER_MS = 400;
 
 /**
@@ -87,7 +93,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     timeouts: { overallMs: o.overallTimeoutMs },
     scriptSource: o.scriptSource,
     ...(o.promptWaitMs ? { promptMs: o.promptWaitMs + PROMPT_GRACE_MS } : {}),
-    ...(icountShift !== null ? { guestStageMs: WARP_GUEST_STAGE_MS } : {}),
+    ...(icountShift !== null ? { guestStageMs: warpGuestLimits(icountShift) } : {}),
     ...(o.onStage ? { onStage: o.onStage } : {}),
   });
   let resolveDone!: () => void;

@@ -27,6 +27,8 @@ export interface ScenarioMachine {
   diskBus?: 'virtio' | 'ide' | 'ahci';
   nicModel?: 'virtio-net-pci' | 'e1000' | 'rtl8139';
   accel?: 'tcg' | 'kvm';
+  /** Time-warp shift for this scenario (-icount shift=N; default 8, measured fastest for the firmware chain). */
+  icountShift?: number;
   /** `user` (QEMU user networking, the default) or `isolated` (a NIC on which nothing answers). */
   network?: 'user' | 'isolated';
   /** Path on the stub handed to iPXE as the DHCP filename (for images whose iPXE has no script). */

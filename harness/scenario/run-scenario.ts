@@ -81,7 +81,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
         ...(def.machine?.extraArgs ? { extraArgs: def.machine.extraArgs } : {}),
         ...(def.machine?.network ? { network: def.machine.network } : {}),
         smbiosSerial: serial,
-        ...(realtime ? { icountShift: null } : {}),
+        ...(realtime ? { icountShift: null } : def.machine?.icountShift !== undefined ? { icountShift: def.machine.icountShift } : {}),
       },
       routes: toRouteDefs(def.routes, s.file),
       stub,

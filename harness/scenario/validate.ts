@@ -55,6 +55,8 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
   }
   if (v.machine !== undefined) {
     if (!isObj(v.machine)) fail(file, 'machine', 'must be an object');
+    const sh = v.machine.icountShift;
+    if (sh !== undefined && (!Number.isInteger(sh) || (sh as number) < 0 || (sh as number) > 10)) fail(file, 'machine.icountShift', 'must be an integer 0..10');
     const bf = v.machine.bootfile;
     if (bf !== undefined && (typeof bf !== 'string' || !bf.startsWith('/'))) fail(file, 'machine.bootfile', 'must be a stub path starting with "/"');
   }
