@@ -70,7 +70,7 @@ const WARP_GUEST_STAGE_MS: Partial<Record<StageId, number>> = { 'ldlinux-c32': 2
 /** CPU-bound guest time doubles with each shift step: scale the shift-8 limits above that. */
 function warpGuestLimits(shift: number): Partial<Record<StageId, number>> {
   const f = Math.max(1, 2 ** (shift - 8));
-  return Object.fromEntries(Object.entries(WARP_GUEST_STAGE_MS).map(([k, v]) => [k, v * f]));
+  return Object.fromEntries(Object.entries(WARP_GUEST_STAGE_MS).map(([k, v]) => [k, (v ?? 0) * f]));
 }
 const PARTIAL_AFTER_MS = 400;
 
