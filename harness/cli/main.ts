@@ -9,7 +9,7 @@ commands:
         [--serve DIR] [--bootfile PATH] [--expect STAGE] [--json] [--serial S] [--realtime | --icount-shift N]
         [--accel tcg|kvm] [--timeout SEC] [--artifacts DIR]
         [--write-baseline FILE] [--baseline FILE] [--tolerance-ms N] [--tolerance-pct N]
-  run [--scenario NAME] [--realtime] [--json] [--write-baseline DIR] [--baseline DIR]
+  run [--scenario NAME] [--tag TAG] [--realtime] [--json] [--write-baseline DIR] [--baseline DIR]
                           run scenarios with a live stage table (all when no name)
   start                   build the default image and boot it through every stage
   lint IMAGE [--json]     check an image statically (MBR, GPT, VBR, ldlinux, config, iPXE script) without booting

@@ -1,3 +1,4 @@
+import { BootchainError } from '../errors.ts';
 import { parseArgs } from 'node:util';
 import { loadAllScenarios, loadScenario, listScenarioNames } from '../scenario/catalog.ts';
 import { runScenario } from '../scenario/run-scenario.ts';
@@ -10,13 +11,17 @@ import type { CliIo } from './io.ts';
 export async function runRun(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: {
       scenario: { type: 'string', multiple: true },
+      tag: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
       realtime: { type: 'boolean', default: false },
       // For run, --baseline / --write-baseline name a folder with one <scenario>.json per scenario.
       ...BASELINE_FLAGS,
     },
   });
-  const scenarios = values.scenario?.length ? await Promise.all(values.scenario.map((n) => loadScenario(n))) : await loadAllScenarios();
+  const chosen = values.scenario?.length ? await Promise.all(values.scenario.map((n) => loadScenario(n))) : await loadAllScenarios();
+  // --tag negative: only the scenarios carrying every given tag.
+  const scenarios = chosen.filter((s) => (values.tag ?? []).every((tag) => s.def.tags?.includes(tag)));
+  if (scenarios.length === 0) throw new BootchainError('NO_SCENARIOS', `no scenario matches ${values.tag?.map((t) => `--tag ${t}`).join(' ')}`, 'tags in use: negative');
   for (const s of scenarios) await preflightBaseline(values, (dir) => join(resolve(dir), `${s.name}.json`));
   let failed = 0;
   let errored = 0;
