@@ -203,10 +203,6 @@ export class Machine implements AsyncDisposable {
     return this.#guestClock;
   }
 
-  /** Raw serial input for the guest (e.g. a key press at `boot:`). */
-  writeSerial(data: string | Buffer): void {
-    this.#proc?.stdin.write(data);
-  }
 
   /** Saves the VGA screen as PNG via QMP. */
   async screendump(pngPath: string): Promise<void> {

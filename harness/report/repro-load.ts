@@ -5,6 +5,8 @@ import { execa } from 'execa';
 import { BootchainError } from '../errors.ts';
 import { sha256File } from './file-hash.ts';
 import { validateBundleJson, type ReproBundleJson } from './repro-types.ts';
+import { gunzipSparse } from '../image/gzip-image.ts';
+import { registerCleanup } from '../reaper.ts';
 
 /** An opened bundle. Owns the temp dir a tarball was unpacked into; close() is idempotent. */
 export interface OpenedBundle {
@@ -22,7 +24,9 @@ export async function openReproBundle(path: string): Promise<OpenedBundle> {
   if (st.isDirectory()) return { bundle: await readBundleJson(abs), dir: abs, close: async () => undefined };
   const tmp = await mkdtemp(join(tmpdir(), 'bootchain-repro-'));
   let closed: Promise<void> | null = null;
-  const close = (): Promise<void> => (closed ??= rm(tmp, { recursive: true, force: true }));
+  // Registered with the reaper: Ctrl-C during a rerun must not leave the unpacked bundle behind.
+  const unregister = registerCleanup(() => close());
+  const close = (): Promise<void> => (closed ??= rm(tmp, { recursive: true, force: true }).finally(unregister));
   try {
     const r = await execa('tar', ['-xzf', abs, '-C', tmp, '--no-same-owner', '--no-same-permissions'], { reject: false });
     if (r.exitCode !== 0) throw new BootchainError('REPRO_BUNDLE_INVALID', `${path} is not a readable .tar.gz: ${String(r.stderr).split('\n')[0]}`, 'check it with `tar -tzf`');
@@ -81,14 +85,11 @@ export async function locateReproImage(b: OpenedBundle, notes: string[]): Promis
  * and checks its sha256 against the bundle.
  */
 export async function unpackBundledImage(b: ReproBundleJson, gz: string, out: string): Promise<string> {
-  const tool = (await execa('sh', ['-c', 'command -v pigz'], { reject: false })).exitCode === 0 ? 'pigz' : 'gzip';
-  const r = await execa('bash', ['-c', 'set -o pipefail; "$1" -dc -- "$2" | dd of="$3" bs=1M conv=sparse status=none', '_', tool, gz, out], {
-    reject: false,
-    stdin: 'ignore',
-  });
-  if (r.exitCode !== 0) {
+  try {
+    await gunzipSparse(gz, out);
+  } catch (e) {
     await rm(out, { force: true });
-    throw new BootchainError('REPRO_BUNDLE_INVALID', `the bundled image ${gz} could not be decompressed: ${String(r.stderr).split('\n')[0]}`, 'the bundle is damaged; take it again from the run\'s artifacts');
+    throw new BootchainError('REPRO_BUNDLE_INVALID', `the bundled image ${gz} could not be decompressed: ${String((e as { stderr?: string }).stderr ?? (e as Error).message).split('\n')[0]}`, 'the bundle is damaged; take it again from the run\'s artifacts');
   }
   await verifyImageHash(b, out);
   return out;

@@ -1,6 +1,6 @@
 import { statSync, type Stats } from 'node:fs';
 import { sha256File } from '../report/file-hash.ts';
-import { findTool, requireTool } from '../image/host-tools.ts';
+import { gunzipSparse } from '../image/gzip-image.ts';
 import { access, mkdir, rename, stat, open, rm } from 'node:fs/promises';
 import { join, resolve, basename } from 'node:path';
 import { execa } from 'execa';
@@ -53,12 +53,6 @@ async function decompressed(gz: string): Promise<string> {
   return out;
 }
 
-/** Decompresses a .gz into a sparse file through a shell pipe (never through this process's memory). */
-export async function gunzipSparse(gz: string, out: string): Promise<void> {
-  const unzip = findTool('pigz') ?? requireTool('gzip');
-  // pipefail: a corrupt or truncated gzip must fail here, not leave an empty or short image behind.
-  await execa('bash', ['-o', 'pipefail', '-c', '"$1" -dc -- "$2" | dd of="$3" bs=1M conv=sparse status=none', 'bash', unzip, gz, out]);
-}
 
 /** Throws a clear error unless `input` is an existing regular file (a disk image or its .gz). */
 export function assertImageFile(input: string): void {
