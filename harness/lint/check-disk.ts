@@ -27,7 +27,7 @@ export function checkDisk(ctx: LintContext): LintFinding[] {
   const { table } = ctx;
   const s0 = ctx.reader.read(0, 512);
   if (!table.mbr.hasSignature) {
-    out.push(finding('error', 'LINT_NO_MBR_SIGNATURE', 'bios', 'sector 0 has no 55AA signature at byte 510: SeaBIOS prints "Boot failed: not a bootable disk"', 'write an MBR (protective MBR for GPT: sgdisk/sfdisk write one) and the boot code, e.g. dd if=/usr/lib/syslinux/mbr/gptmbr.bin of=IMG bs=440 count=1 conv=notrunc'));
+    out.push(finding('error', 'LINT_NO_MBR_SIGNATURE', 'mbr', 'sector 0 has no 55AA signature at byte 510: SeaBIOS prints "Boot failed: not a bootable disk"', 'write an MBR (protective MBR for GPT: sgdisk/sfdisk write one) and the boot code, e.g. dd if=/usr/lib/syslinux/mbr/gptmbr.bin of=IMG bs=440 count=1 conv=notrunc'));
   }
   const code = s0.subarray(0, 440);
   const gpt = table.kind === 'gpt';
