@@ -25,8 +25,12 @@ t.test('baseline: unchanged run passes, a deliberately slower boot is flagged', 
   await copyFile(join(dir, 'b1', 'embedded-script.json'), join(dir, 'b2', 'config-prompt-timeout.json'));
   const slow = await cli(['run', '--scenario', 'config-prompt-timeout', '--baseline', join(dir, 'b2')], art);
   t.equal(slow.exitCode, 1, `the slower boot fails the baseline:\n${slow.all}`);
-  t.match(slow.all, /ipxe\s+\d+\s+\d+\s+\+\d+\s+\d+\s+SLOWER/, 'the stage that waited is flagged');
-  t.match(slow.all, /baseline: ipxe/);
+  // The 5 s wait lands in the ipxe stage (prompt → "Loading ipxe.lkrn"); on a loaded host the guest-clock
+  // samples can shift some of it into a neighbouring stage, so assert the flag and the size of the delay.
+  t.match(slow.all, /\s+SLOWER/, 'a stage is flagged slower');
+  const table = slow.all.slice(slow.all.indexOf('baseline /'));
+  const deltas = [...table.matchAll(/^\S+\s+\d+\s+\d+\s+([+-]\d+)\s+\d+/gm)].map((m) => Number(m[1]));
+  t.ok(deltas.filter((d) => d > 0).reduce((a, b) => a + b, 0) >= 4000, `the 5 s wait shows in the per-stage deltas (${deltas.join(', ')})`);
 
   const bad = await cli(['boot', 'dist/hypersolid-cloud.img', '--baseline', join(dir, 'nope.json')], art);
   t.equal(bad.exitCode, 2, 'a missing baseline file is an error');
