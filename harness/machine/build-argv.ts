@@ -50,6 +50,8 @@ export function buildQemuArgv(o: ResolvedMachineOptions, paths: MachinePaths): s
     '-m', String(o.memoryMiB),
     // "No bootable device" must end QEMU instead of retrying forever.
     '-no-reboot',
+    // With the guest clock on, QEMU starts paused: the harness anchors guest time 0 at its `cont`.
+    ...(o.guestClock ? ['-S'] : []),
     '-boot', 'strict=on,reboot-timeout=0',
     ...diskArgs(o),
     ...netArgs(o),

@@ -82,6 +82,11 @@ export class GuestClock {
     void this.sample();
   }
 
+  /** Records that the guest clock was 0 at `wallMs` (the machine was resumed from -S then). */
+  anchor(wallMs: number): void {
+    if (this.samples.length === 0) this.samples.push({ wallMs, guestMs: 0, source: 'pm' });
+  }
+
   /** Guest ms at a host wall time (ms since machine start); null before the first sample. */
   guestAt(wallMs: number): number | null {
     return interpolateGuest(this.samples, wallMs, this.#o.intervalMs * 4);

@@ -186,6 +186,10 @@ export class Machine implements AsyncDisposable {
           now: () => Date.now() - this.startedAt,
           rtcBaseSec: this.options.rtcBaseSec,
         });
+        // The guest starts (guest time 0) at `cont`: an exact anchor for the first, unsampled stretch.
+        const before = Date.now() - this.startedAt;
+        await qmp.execute('cont');
+        this.#guestClock.anchor((before + Date.now() - this.startedAt) / 2);
         this.#guestClock.start();
       }
     } catch (e) {

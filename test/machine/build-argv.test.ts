@@ -76,3 +76,9 @@ t.test('option validation names the field', async (t) => {
   t.throws(() => resolveMachineOptions({ image: 'x', memoryMiB: 0 }), { message: /memoryMiB/ });
   t.equal(resolveMachineOptions({ image: 'x' }, 1234).startedAt, 1234);
 });
+
+t.test('with the guest clock on, QEMU starts paused (-S) so guest time 0 is anchored at `cont`', async (t) => {
+  const paths = { dir: '/tmp/x', qmpSocket: '/tmp/x/qmp.sock' };
+  t.ok(buildQemuArgv(resolveMachineOptions({ image: '/i.img' }), paths).includes('-S'));
+  t.notOk(buildQemuArgv(resolveMachineOptions({ image: '/i.img', guestClock: false }), paths).includes('-S'));
+});
