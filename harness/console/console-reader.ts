@@ -1,7 +1,7 @@
 import stripAnsi from 'strip-ansi';
 import type { ConsoleLineEvent } from '../events.ts';
 import { DuplicateEchoFilter } from './dedup.ts';
-import { EscapeFilter } from './escape-filter.ts';
+import { CURSOR_RIGHT, EscapeFilter } from './escape-filter.ts';
 import { WRAP_COLUMNS } from './wrap.ts';
 
 /**
@@ -69,6 +69,9 @@ export class ConsoleReader {
         return;
       case '\b':
         if (this.col > 0) this.col--;
+        return;
+      case CURSOR_RIGHT:
+        this.col++;
         return;
       case '\t':
         do this.put(' ', atMs);

@@ -80,3 +80,16 @@ t.test('text erased by backspaces is still seen once (iPXE Ctrl-B prompt)', asyn
   const { lines } = read(['Press Ctrl-B...', '\b \b'.repeat(15), 'net0: up\r\n']);
   t.same(lines.map((l) => [l.text, l.partial ?? false]), [['Press Ctrl-B...', true], ['net0: up', false]]);
 });
+
+t.test("sercon's repaint (CR then ESC[row;colH) keeps the text before the column", async (t) => {
+  const lines: string[] = [];
+  const r = new ConsoleReader((e) => !e.partial && lines.push(e.text));
+  // Seen on a loaded host: SeaBIOS printed "B", then repainted the rest of the row from column 2.
+  for (const ch of 'Loading ipxe.lkrn... ok\r\nB\r\x1b[07;02Hooting kernel failed: Invalid argument\r\n') r.push(ch, 1);
+  t.same(lines, ['Loading ipxe.lkrn... ok', 'Booting kernel failed: Invalid argument']);
+  const more: string[] = [];
+  const r2 = new ConsoleReader((e) => !e.partial && more.push(e.text));
+  r2.push('abcdef\r\x1b[1;4HXY\r\n', 1);
+  r2.push('ghi\x1b[1;9Hjkl\r\n', 1);
+  t.same(more, ['abcXYf', 'ghijkl'], 'after a CR a move keeps the text before the column; elsewhere it is ignored');
+});
