@@ -144,12 +144,25 @@ export function compareWithBaseline(report: Pick<BootReport, 'stages'>, baseline
   const before = stageDurations(baseline.stages, clock);
   const now = stageDurations(report.stages, clock);
   const ids = [...baseline.stages.map((s) => s.id), ...report.stages.map((s) => s.id).filter((id) => !baseline.stages.some((b) => b.id === id))];
+  // Two views of "slower": a stage's own duration over its limit, and the run's cumulative delay (since the
+  // last flagged stage) over max(ms, pct of the baseline's elapsed time there). The second is robust when a
+  // big jump of guest time (a skipped idle wait) gets stamped partly on neighbouring stages.
+  let cumDelta = 0;
+  let cumBase = 0;
+  let anchor = 0;
   const rows: BaselineRow[] = ids.map((stage) => {
     const b = before.get(stage) ?? null;
     const n = now.get(stage) ?? null;
     const limit = b === null ? null : b + Math.max(tolMs, (b * tolPct) / 100);
     const missing = b !== null && n === null;
-    return { stage, baselineMs: b, nowMs: n, deltaMs: b !== null && n !== null ? n - b : null, limitMs: limit, slower: limit !== null && n !== null && n > limit, missing };
+    let slower = limit !== null && n !== null && n > limit;
+    if (b !== null && n !== null) {
+      cumDelta += n - b;
+      cumBase += b;
+      if (cumDelta - anchor > Math.max(tolMs, (cumBase * tolPct) / 100)) slower = true;
+      if (slower) anchor = cumDelta;
+    }
+    return { stage, baselineMs: b, nowMs: n, deltaMs: b !== null && n !== null ? n - b : null, limitMs: limit, slower, missing };
   });
   return { ok: rows.every((r) => !r.slower && !r.missing) && notes.every((n) => !n.includes('not comparable')), clock, rows, notes };
 }

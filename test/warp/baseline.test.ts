@@ -79,3 +79,12 @@ t.test('write, read back, reject foreign files', async (t) => {
   await t.rejects(readBaseline(path.join(dir, 'other.json')), { code: 'BASELINE_INVALID' });
   await t.rejects(readBaseline(path.join(dir, 'none.json')), { code: 'BASELINE_UNREADABLE' });
 });
+
+t.test('a delay stamped partly on neighbouring stages is still flagged (cumulative view)', async (t) => {
+  // +4 s in all, spread as +1.4 s on each of mbr, vbr, ipxe: no stage alone is over 2.5 s.
+  const spread = compareWithBaseline(report([100, 1500, 2950, 6200, 44_200, 46_200]), base);
+  t.notOk(spread.ok, formatBaselineTable(spread));
+  t.same(spread.rows.filter((r) => r.slower).map((r) => r.stage), ['vbr'], 'flagged where the cumulative delay crossed the tolerance');
+  // A jitter of ±1 s that cancels out is not a slowdown.
+  t.ok(compareWithBaseline(report([1100, 1100, 150, 2000, 40_000, 42_000]), base).ok);
+});
