@@ -1,7 +1,7 @@
 import stripAnsi from 'strip-ansi';
 import type { ConsoleLineEvent } from '../events.ts';
 import { DuplicateEchoFilter } from './dedup.ts';
-import { CURSOR_RIGHT, EscapeFilter } from './escape-filter.ts';
+import { COLUMN_BASE, EscapeFilter, GOTO_COLUMN } from './escape-filter.ts';
 import { WRAP_COLUMNS } from './wrap.ts';
 
 /**
@@ -20,6 +20,7 @@ export class ConsoleReader {
   private grown = false;
   private lastPartial = '';
   private ended = false;
+  private pendingGoto = false;
 
   constructor(private readonly onLine: (e: ConsoleLineEvent) => void) {}
 
@@ -59,7 +60,24 @@ export class ConsoleReader {
     return [...this.lines, ...(tail === '' ? [] : [tail])].join('\n');
   }
 
+  /**
+   * SeaBIOS's sercon re-syncs the terminal's cursor with ESC[row;colH: after a CR to repaint the row
+   * ("B\r\e[07;02Hooting"), or one or two columns back over a character it sent twice ("frr\e[15;17Hom").
+   * Only such moves are honoured: with SYSLINUX's SERIAL echo the serial text is longer than sercon's VGA
+   * row, and a far jump back would overwrite real text.
+   */
+  private gotoColumn(target: number): void {
+    const len = this.cells.length;
+    const afterCr = this.col === 0;
+    if ((afterCr && target <= len) || (target <= len && target >= len - 2)) this.col = target;
+  }
+
   private apply(ch: string, atMs: number): void {
+    if (this.pendingGoto) {
+      this.pendingGoto = false;
+      this.gotoColumn(ch.charCodeAt(0) - COLUMN_BASE);
+      return;
+    }
     switch (ch) {
       case '\n':
         this.finishLine(atMs);
@@ -70,8 +88,8 @@ export class ConsoleReader {
       case '\b':
         if (this.col > 0) this.col--;
         return;
-      case CURSOR_RIGHT:
-        this.col++;
+      case GOTO_COLUMN:
+        this.pendingGoto = true;
         return;
       case '\t':
         do this.put(' ', atMs);

@@ -7,8 +7,6 @@
 export class EscapeFilter {
   private state: 'text' | 'esc' | 'csi' | 'osc' | 'osc-esc' | 'charset' = 'text';
   private params = '';
-  /** The last character let through was a CR (across chunks). */
-  private afterCr = false;
 
   /** Feeds decoded characters; returns the filtered characters. */
   feed(input: string): string {
@@ -34,7 +32,7 @@ export class EscapeFilter {
           break;
         case 'csi':
           if (code >= 0x40 && code <= 0x7e) {
-            out += this.finishCsi(ch, out.length > 0 ? out.endsWith('\r') : this.afterCr);
+            out += this.finishCsi(ch);
             this.state = 'text';
           } else if (code === 0x1b) {
             this.state = 'esc';
@@ -53,7 +51,6 @@ export class EscapeFilter {
           break;
       }
     }
-    if (out.length > 0) this.afterCr = out.endsWith('\r');
     return out;
   }
 
@@ -62,18 +59,18 @@ export class EscapeFilter {
     this.params = '';
   }
 
-  private finishCsi(final: string, afterCr: boolean): string {
+  private finishCsi(final: string): string {
     const nums = this.params.replace(/^[?>=]/, '').split(';');
-    // SeaBIOS's sercon repaints a row with "CR, ESC[row;colH": right after a CR, a move to column c keeps
-    // the text before it ("B\r\e[07;02Hooting" is "Booting"). Elsewhere the column refers to sercon's VGA
-    // screen, which the serial stream need not match (SYSLINUX's SERIAL echo): only column 1 counts there.
-    const toColumn = (col: number): string => (col <= 1 ? '\r' : afterCr ? `\r${CURSOR_RIGHT.repeat(Math.min(col, 512) - 1)}` : '');
+    // Column 1 restarts the row (CR). Other columns go to the line assembler as GOTO_COLUMN + the column
+    // index: whether to honour them depends on the line it holds (see ConsoleReader.gotoColumn).
+    const toColumn = (col: number): string => (col <= 1 ? '\r' : `${GOTO_COLUMN}${String.fromCharCode(COLUMN_BASE + Math.min(col - 1, MAX_COLUMN))}`);
     if (final === 'H' || final === 'f') return toColumn(Number(nums[1] || '1'));
     if (final === 'G') return toColumn(Number(nums[0] || '1'));
-    if (final === 'C') return afterCr ? CURSOR_RIGHT.repeat(Math.min(Number(nums[0] || '1'), 512)) : '';
     return '';
   }
 }
 
-/** Private control the filter emits for "move the cursor one column right without writing". */
-export const CURSOR_RIGHT = '\x1c';
+/** Private control the filter emits for "cursor to column N" (the next char's code is COLUMN_BASE + N). */
+export const GOTO_COLUMN = '\x1d';
+export const COLUMN_BASE = 0x100;
+const MAX_COLUMN = 1000;

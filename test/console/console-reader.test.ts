@@ -91,5 +91,8 @@ t.test("sercon's repaint (CR then ESC[row;colH) keeps the text before the column
   const r2 = new ConsoleReader((e) => !e.partial && more.push(e.text));
   r2.push('abcdef\r\x1b[1;4HXY\r\n', 1);
   r2.push('ghi\x1b[1;9Hjkl\r\n', 1);
-  t.same(more, ['abcXYf', 'ghijkl'], 'after a CR a move keeps the text before the column; elsewhere it is ignored');
+  r2.push('booting LINUX frr\x1b[15;17Hom iPXE\r\n', 1);
+  r2.push('Loading ipxe.conf..Loading ipxe.conf....ok\x1b[07;22Hok\r\n', 1);
+  t.same(more.slice(0, 3), ['abcXYf', 'ghijkl', 'booting LINUX from iPXE'], 'after a CR, or one step back over a doubled char, a move is honoured; a jump ahead is not');
+  t.equal(more[3], 'Loading ipxe.conf...ok', 'a far jump back (SERIAL echo: the serial row is longer than the VGA row) is ignored');
 });
