@@ -52,7 +52,7 @@ export class QmpClient {
       } catch (e) {
         sock?.destroy();
         lastErr = e;
-        await sleep(20, undefined, signal ? { signal } : {});
+        await sleep(5, undefined, signal ? { signal } : {}); // QEMU waits paused (-S) until we connect: retry fast
       } finally {
         if (timer) clearTimeout(timer);
       }
