@@ -28,6 +28,10 @@ for (const s of scenarios) {
       t.ok(r.report.lint.some((f) => f.code === code && f.severity === 'error'), `lint reports ${code} before the boot`, { lint: r.report.lint.map((f) => `${f.severity} ${f.code}: ${f.message}`) });
     }
     t.same(o.problems, [], 'every scenario expectation holds', { details: o.problems.length ? diag() : undefined });
-    if (r.ledger.length) t.comment(`ledger: ${r.ledger.map((e) => `${e.method} ${e.url} → ${e.status}`).join('; ')}`);
+    // The stage table and ledger of every run, on stderr: shown by tap's terminal reporter too (TAP comments are not).
+    const ledger = r.ledger.map((e) => `${e.method} ${e.url} → ${e.status}`).join('; ') || 'empty';
+    console.error(`scenario ${s.name}: ${r.verdict}${r.failure ? ` at ${r.failure.stage} [${r.failure.code}]` : ''}; ledger: ${ledger}`);
+    if (only?.length) console.error(`${formatStageTable(r.stages, r.failure)}\nartifacts: ${r.artifactsDir}`);
+    t.comment(`ledger: ${ledger}`);
   });
 }
