@@ -11,7 +11,7 @@ import { QmpClient } from './qmp-client.ts';
 import { registerCleanup, registerExitKill } from '../reaper.ts';
 import { resolveMachineOptions } from './resolve-options.ts';
 import { findExecutable, groupAlive, killGroup, spawnOwned, type OwnedProcess } from './spawn-owned.ts';
-import { LineSplitter, parseSerialWriteLine, parseTraceLine, toDiskReadEvent, UartDecoder } from './trace-parse.ts';
+import { LineSplitter, parseSerialWriteLine, parseTraceLine, sinceStart, toDiskReadEvent, UartDecoder } from './trace-parse.ts';
 import type { MachineHooks, MachineOptions, MachinePaths, ResolvedMachineOptions } from './types.ts';
 
 const QMP_CONNECT_MS = 10_000;
@@ -148,7 +148,7 @@ export class Machine implements AsyncDisposable {
     const w = parseSerialWriteLine(line);
     if (w) {
       const byte = this.#uart.push(w);
-      if (byte !== null && this.#serialFromTrace) this.#hooks.onSerial(Buffer.of(byte), Math.round((w.epochMs - this.startedAt) * 1000) / 1000);
+      if (byte !== null && this.#serialFromTrace) this.#hooks.onSerial(Buffer.of(byte), sinceStart(w.epochMs, this.startedAt));
       return;
     }
     if (this.#serialFromTrace && line.includes("trace event 'serial_write' does not exist")) {

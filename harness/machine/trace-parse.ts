@@ -27,9 +27,14 @@ export function parseTraceLine(line: string): TraceRead | null {
   };
 }
 
+/** A QEMU trace timestamp (epoch ms) as ms since the machine's start, to the microsecond. */
+export function sinceStart(epochMs: number, startedAt: number): number {
+  return Math.round((epochMs - startedAt) * 1000) / 1000;
+}
+
 /** Converts a parsed read to a DiskReadEvent relative to the machine's start (epoch ms). */
 export function toDiskReadEvent(r: TraceRead, startedAt: number): DiskReadEvent {
-  return { kind: 'disk-read', atMs: Math.round((r.epochMs - startedAt) * 1000) / 1000, offset: r.offset, bytes: r.bytes };
+  return { kind: 'disk-read', atMs: sinceStart(r.epochMs, startedAt), offset: r.offset, bytes: r.bytes };
 }
 
 /** Splits a byte stream into lines, keeping the unfinished tail for the next chunk. */

@@ -12,6 +12,7 @@ import { sha256File } from './file-hash.ts';
 import { bundleRoutes } from './repro-routes.ts';
 import type { ReproBootOptions, ReproBundleJson } from './repro-types.ts';
 import { shellQuote } from './shell-quote.ts';
+import { findTool, requireTool } from '../image/host-tools.ts';
 
 /** A compressed image is carried inside the bundle only below this size. */
 export const BUNDLED_IMAGE_MAX = 4 * 1024 * 1024;
@@ -34,10 +35,9 @@ export interface ReproBundleInput {
 
 class TooBig extends Error {}
 
-
 /** pigz (or gzip) into `out`, aborting as soon as the output passes `max` bytes. */
 async function gzipCapped(image: string, out: string, max: number): Promise<boolean> {
-  const tool = (await execa('sh', ['-c', 'command -v pigz'], { reject: false })).exitCode === 0 ? 'pigz' : 'gzip';
+  const tool = findTool('pigz') ?? requireTool('gzip');
   const proc = execa(tool, ['-c', '-6', image], { buffer: false, stdin: 'ignore', stderr: 'ignore' });
   let n = 0;
   const cap = new Transform({

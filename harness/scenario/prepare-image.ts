@@ -1,7 +1,7 @@
 import { statSync, type Stats } from 'node:fs';
 import { sha256File } from '../report/file-hash.ts';
 import { gunzipSparse } from '../image/gzip-image.ts';
-import { access, mkdir, rename, stat, open, rm } from 'node:fs/promises';
+import { access, mkdir, rename, open, rm } from 'node:fs/promises';
 import { join, resolve, basename } from 'node:path';
 import { execa } from 'execa';
 import { BootchainError } from '../errors.ts';

@@ -68,6 +68,8 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
     const artifactsDir = await newArtifactsDir(o.artifactsRoot, s.name);
     const prepared = await prepareBootImage(built.imagePath, { corrupt: 'corrupt' in img ? img.corrupt ?? [] : [], workDir: artifactsDir });
     const serial = def.machine?.smbiosSerial ?? `BC-${s.name}`;
+    // Checked once, by the session (it decides on a repro bundle with them), and reused for the outcome.
+    let problems: string[] | null = null;
     const realtime = o.realtime === true || scenarioClock(def) === 'realtime';
     if (realtime && !o.realtime) prepared.notes.push('runs in real time: the scenario asks for it (clock: realtime)');
     const result = await runBootSession({
@@ -87,7 +89,10 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
       stub,
       meta: { image: prepared.image, scenario: s.name, notes: prepared.notes, lint: prepared.lint },
       // Bundle only runs that did not go as the scenario expects (an expected failure needs no reproducer).
-      reproBundle: (r) => r.verdict === 'error' || checkExpectations(s, r, serial).length > 0,
+      reproBundle: (r) => {
+        problems = checkExpectations(s, r, serial);
+        return r.verdict === 'error' || problems.length > 0;
+      },
       bootfile: def.machine?.bootfile ?? null,
       finalStage: 'pass' in def.expect ? def.expect.pass : 'chain',
       overallTimeoutMs: def.timeoutMs ?? 120_000,
@@ -99,7 +104,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
       ...(o.onStage ? { onStage: o.onStage } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     });
-    const problems = checkExpectations(s, result, serial);
+    problems ??= checkExpectations(s, result, serial);
     return { name: s.name, ok: problems.length === 0, problems, result, image: prepared.image, notes: prepared.notes };
   } finally {
     await stub.close();
