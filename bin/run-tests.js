@@ -3,6 +3,9 @@
 // tap rejects unknown flags, so the scenario name reaches the test process through --test-env.
 import { register } from 'tsx/esm/api';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 register();
@@ -28,10 +31,28 @@ const tapArgs = [];
 if (values.reporter) tapArgs.push(`--reporter=${values.reporter}`);
 if (values['reporter-file']) tapArgs.push(`--reporter-file=${values['reporter-file']}`);
 if (chosen.length) {
-  tapArgs.push(`--test-env=BOOTCHAIN_SCENARIO=${chosen.join(',')}`, 'test/scenarios/scenarios.test.ts');
+  tapArgs.push(`--test-env=BOOTCHAIN_SCENARIO=${chosen.join(',')}`, 'test/scenarios/scenarios.e2e.test.ts');
 } else if (values.unit) {
-  // Everything but the real-QEMU scenario tier.
-  tapArgs.push('--exclude=test/scenarios/**', '--exclude=**/fixtures/**', ...positionals);
+  // The unit tier: every test but the end-to-end ones (*.e2e.test.ts boot real QEMU).
+  tapArgs.push('--exclude=**/*.e2e.test.ts', '--exclude=**/fixtures/**', ...positionals);
 } else tapArgs.push(...positionals);
-const r = spawnSync(process.execPath, ['node_modules/tap/dist/esm/run.mjs', ...tapArgs], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+const env = { ...process.env };
+let guard = null;
+if (values.unit) {
+  // Proof that the unit tier boots nothing: a qemu-system-x86_64 first on PATH that records any start and fails.
+  guard = mkdtempSync(join(tmpdir(), 'bootchain-unit-guard-'));
+  const fake = join(guard, 'qemu-system-x86_64');
+  writeFileSync(fake, `#!/bin/sh\necho "$*" >> '${guard}/started'\necho 'bootchain: the unit tier must not start QEMU' >&2\nexit 3\n`, { mode: 0o755 });
+  env.PATH = `${guard}:${env.PATH ?? ''}`;
+}
+const r = spawnSync(process.execPath, ['node_modules/tap/dist/esm/run.mjs', ...tapArgs], { stdio: 'inherit', env });
+let status = r.status ?? 1;
+if (guard) {
+  const started = existsSync(join(guard, 'started')) ? readFileSync(join(guard, 'started'), 'utf8').trim() : '';
+  rmSync(guard, { recursive: true, force: true });
+  if (started) {
+    console.error(`error: the unit tier started QEMU (move that test to a *.e2e.test.ts file):\n${started.split('\n').map((l) => `  qemu-system-x86_64 ${l.slice(0, 160)}`).join('\n')}`);
+    status = 1;
+  }
+}
+process.exit(status);

@@ -11,6 +11,11 @@ export interface ConsoleLineEvent {
   text: string;
   /** True when the line is not finished yet (the guest stopped printing mid-line, e.g. "boot: "). */
   partial?: boolean;
+  /**
+   * When the line's first visible character was printed (ms since start; QEMU's trace time). The line
+   * event itself comes later, at its line break: this is the time that orders it among disk reads.
+   */
+  textAtMs?: number;
 }
 
 export interface DiskReadEvent {

@@ -12,9 +12,11 @@ import { WRAP_COLUMNS } from './wrap.ts';
 export class ConsoleReader {
   private readonly chunks: Buffer[] = [];
   private readonly escapes = new EscapeFilter();
-  private readonly echo = new DuplicateEchoFilter();
+  private readonly echo: DuplicateEchoFilter;
   private readonly lines: string[] = [];
   private cells: string[] = [];
+  /** When each cell was last written (its byte's trace time). */
+  private cellAt: number[] = [];
   private col = 0;
   /** Text was appended since the line was last shown (so an overwrite would lose something). */
   private grown = false;
@@ -22,7 +24,13 @@ export class ConsoleReader {
   private ended = false;
   private pendingGoto = false;
 
-  constructor(private readonly onLine: (e: ConsoleLineEvent) => void) {}
+  /** `serialEcho: false`: the image's SYSLINUX config has no SERIAL line, so no line is ever de-duplicated. */
+  constructor(
+    private readonly onLine: (e: ConsoleLineEvent) => void,
+    opts: { serialEcho?: boolean } = {},
+  ) {
+    this.echo = new DuplicateEchoFilter(opts);
+  }
 
   /** Feeds serial output as it arrived at `atMs` (ms since machine start). */
   push(chunk: Buffer | string, atMs: number): void {
@@ -39,7 +47,7 @@ export class ConsoleReader {
     if (shown.trim() === '' || shown === this.lastPartial) return;
     this.lastPartial = shown;
     this.grown = false;
-    this.onLine({ kind: 'console', atMs, text: shown, partial: true });
+    this.onLine({ kind: 'console', atMs, text: shown, partial: true, textAtMs: this.textAt(atMs) });
   }
 
   /** The stream ended: flushes the unfinished line. Further pushes are ignored. */
@@ -106,9 +114,24 @@ export class ConsoleReader {
       // About to overwrite text nobody has seen as a line yet ("Press Ctrl-B…" erased by \b \b).
       this.flushPartial(atMs);
     }
-    while (this.cells.length < this.col) this.cells.push(' ');
+    while (this.cells.length < this.col) {
+      this.cells.push(' ');
+      this.cellAt.push(atMs);
+    }
     if (this.col >= this.cells.length) this.grown = true;
+    this.cellAt[this.col] = atMs;
     this.cells[this.col++] = ch;
+  }
+
+  /**
+   * When the current row's first visible character was printed (`fallback` for a blank row). Not the last:
+   * sercon holds back a row's last character until the next output ("Booting from Hard Disk.." + "."),
+   * so only the start of a line is reliably in step with the disk reads around it.
+   */
+  private textAt(fallback: number): number {
+    let t = Infinity;
+    for (let i = 0; i < this.cells.length; i++) if (this.cells[i] !== ' ' && this.cellAt[i]! < t) t = this.cellAt[i]!;
+    return t === Infinity ? fallback : t;
   }
 
   private currentRaw(): string {
@@ -123,13 +146,15 @@ export class ConsoleReader {
     const shown = this.currentRaw();
     // Trailing blanks are erased text, except on a full row where they decide the 80-column wrap.
     const raw = shown.length >= WRAP_COLUMNS ? shown : shown.trimEnd();
+    const textAtMs = this.textAt(atMs);
     this.cells = [];
+    this.cellAt = [];
     this.col = 0;
     this.grown = false;
     this.lastPartial = '';
     const text = this.echo.line(raw);
     if (text === null) return;
     this.lines.push(text);
-    this.onLine({ kind: 'console', atMs, text });
+    this.onLine({ kind: 'console', atMs, text, textAtMs });
   }
 }

@@ -39,10 +39,27 @@ function distinctChars(s: string): number {
   return new Set(s.replace(/\s/g, '')).size;
 }
 
-/** Stateful de-duplicator over complete raw lines; passes lines through untouched until it sees an echo. */
+/** The banner SYSLINUX's core prints before it reads its configuration (where a `SERIAL` line turns the echo on). */
+const LOADER_BANNER_RE = /^(SYS|EXT|ISO|PXE)LINUX \d/;
+
+/**
+ * Stateful de-duplicator over complete raw lines. The echo exists only while SYSLINUX's ldlinux.c32 runs
+ * with a `SERIAL` directive, so it is undone only inside that window: it opens at the SYSLINUX banner and
+ * closes for good at the first line after an echoed one that is not echoed (the loaded kernel printing on
+ * its own) — or never opens when the caller knows the image's config has no `SERIAL`. Outside the window
+ * every line is kept byte for byte ("boot boot", "aabbccdd", "MARK-1 MARK-1").
+ */
 export class DuplicateEchoFilter {
   private active = false;
   private carry = '';
+  /** 'before': no SYSLINUX banner yet; 'open': inside ldlinux's window; 'closed': the loader is gone. */
+  private window: 'before' | 'open' | 'closed';
+  private seenEcho = false;
+
+  /** `serialEcho: false` when the image's config is known to have no SERIAL line (nothing is ever changed). */
+  constructor(opts: { serialEcho?: boolean } = {}) {
+    this.window = opts.serialEcho === false ? 'closed' : 'before';
+  }
 
   /** True once an echoed line was seen and until a line that is not echoed. */
   get echoing(): boolean {
@@ -51,13 +68,19 @@ export class DuplicateEchoFilter {
 
   /** Returns the line to show, or null when the raw line was only the follower copy's remainder. */
   line(raw: string): string | null {
+    if (this.window !== 'open') {
+      if (this.window === 'before' && LOADER_BANNER_RE.test(raw)) this.window = 'open';
+      return raw;
+    }
     const r = this.judge(raw, this.carry);
     if (!r) {
+      if (this.seenEcho) this.window = 'closed';
       this.active = false;
       this.carry = '';
       return raw;
     }
     this.active = true;
+    this.seenEcho = true;
     this.carry = r.residual;
     if (r.leader === '') return null;
     return r.leader.endsWith(LINE_END) ? r.leader.slice(0, -1) : r.leader;
@@ -65,6 +88,7 @@ export class DuplicateEchoFilter {
 
   /** What an unfinished line shows with the echo removed (does not change state). */
   preview(raw: string): string {
+    if (this.window !== 'open') return raw;
     if (!this.active && raw.length < 8) return raw;
     const r = splitShuffle(raw, this.carry, false);
     const text = r.leader;

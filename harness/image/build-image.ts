@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { runTool } from '../run-tool.ts';
 import { BootchainError } from '../errors.ts';
 import { computeCacheKey, derivedGuid } from './cache-key.ts';
 import { gzipImage } from './gzip-image.ts';
@@ -50,7 +50,7 @@ const BUILD_TOOLS = ['sfdisk', 'mke2fs', 'extlinux', 'mount', 'e2fsck', 'debugfs
 async function mke2fs(image: string, fs: string, label: string, uuid: string, lba: number, sectors: number): Promise<void> {
   // Fixed UUID + hash seed from the cache key: the same inputs give the same fs ids.
   const args = ['-q', '-F', '-t', fs, '-L', label.slice(0, 16), '-U', uuid, '-E', `offset=${lba * SECTOR},hash_seed=${uuid}`, image, `${Math.floor(sectors / 2)}k`];
-  const r = await execa(requireTool('mke2fs'), args, { reject: false, all: true });
+  const r = await runTool(requireTool('mke2fs'), args, { reject: false, all: true });
   if (r.exitCode !== 0) throw new BootchainError('MKFS_FAILED', `mke2fs ${fs} at sector ${lba} of ${image} failed: ${(r.all ?? '').trim()}`, `command: mke2fs ${args.join(' ')}`);
 }
 
@@ -59,7 +59,7 @@ async function installFiles(image: string, plan: PartitionPlan, img: LoadedImage
   try {
     const dir = join(mnt.dir, 'extlinux');
     await mkdir(dir);
-    const r = await execa(requireTool('extlinux'), ['--install', dir], { reject: false, all: true });
+    const r = await runTool(requireTool('extlinux'), ['--install', dir], { reject: false, all: true });
     if (r.exitCode !== 0) throw new BootchainError('EXTLINUX_FAILED', `extlinux --install failed on partition 1 of ${image}: ${(r.all ?? '').trim()}`, 'check that the boot partition is ext2/3/4');
     log(`  extlinux --install /extlinux: ok`);
     for (const f of img.files) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { execa } from 'execa';
+import { runTool } from '../run-tool.ts';
 import { GPTMBR_BIN, requireTool } from './host-tools.ts';
 import type { LoadedImage } from './image-def.ts';
 
@@ -13,7 +13,7 @@ let toolVersions: Promise<string> | undefined;
 export function hostToolVersions(): Promise<string> {
   toolVersions ??= (async () => {
     const run = async (tool: string, arg: string) => {
-      const r = await execa(requireTool(tool), [arg], { reject: false, all: true });
+      const r = await runTool(requireTool(tool), [arg], { reject: false, all: true });
       return `${tool}: ${(r.all ?? '').split('\n')[0]?.trim()}`;
     };
     const [ext, mke2fs, sfdisk] = await Promise.all([run('extlinux', '--version'), run('mke2fs', '-V'), run('sfdisk', '--version')]);

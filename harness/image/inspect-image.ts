@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { execa } from 'execa';
+import { runTool } from '../run-tool.ts';
 import { BootchainError } from '../errors.ts';
 import { parseLsP, parseStats, runsToRanges, splitSections, type DirEntry } from './debugfs-output.ts';
 import { detectFs } from './fs-detect.ts';
@@ -15,7 +15,7 @@ export const SYSLINUX_DIRS = ['/extlinux', '/boot/extlinux', '/syslinux', '/boot
 
 /** Runs debugfs once with all `commands` on the fs at byte `offset` of `image`; returns stdout. */
 export async function runDebugfs(image: string, offset: number, commands: string[]): Promise<string> {
-  const res = await execa(requireTool('debugfs'), ['-f', '-', `${image}?offset=${offset}`], {
+  const res = await runTool(requireTool('debugfs'), ['-f', '-', `${image}?offset=${offset}`], {
     input: commands.join('\n') + '\n',
     reject: false,
     stripFinalNewline: false,

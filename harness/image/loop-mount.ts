@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa, execaSync } from 'execa';
+import { execaSync } from 'execa';
+import { runTool } from '../run-tool.ts';
 import { BootchainError } from '../errors.ts';
 import { findCommand, requireTool } from './host-tools.ts';
 import { guardSignals } from './signal-guard.ts';
@@ -40,7 +41,7 @@ export class LoopMount {
     const m = new LoopMount(mkdtempSync(join(tmpdir(), prefix)));
     m.#release = guardSignals(() => m.closeSync());
     try {
-      await execa(mount, ['-o', `loop,offset=${offset},sizelimit=${size},noatime`, image, m.dir]);
+      await runTool(mount, ['-o', `loop,offset=${offset},sizelimit=${size},noatime`, image, m.dir]);
       m.#mounted = true;
     } catch (e) {
       await m.close();
@@ -55,8 +56,8 @@ export class LoopMount {
     this.#closed = true;
     try {
       if (this.#mounted || isMountPoint(this.dir)) {
-        const r = await execa(umount(), [this.dir], { reject: false });
-        if (r.exitCode !== 0) await execa(umount(), ['-l', this.dir], { reject: false });
+        const r = await runTool(umount(), [this.dir], { reject: false });
+        if (r.exitCode !== 0) await runTool(umount(), ['-l', this.dir], { reject: false });
         this.#mounted = false;
       }
       try { rmdirSync(this.dir); } catch { /* already gone */ }

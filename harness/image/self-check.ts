@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runTool } from '../run-tool.ts';
 import { BootchainError } from '../errors.ts';
 import { parseStats } from './debugfs-output.ts';
 import { requireTool } from './host-tools.ts';
@@ -55,7 +55,7 @@ function checkTable(input: SelfCheckInput): CheckResult[] {
 }
 
 async function fsck(image: string, n: number, lba: number): Promise<CheckResult> {
-  const r = await execa(requireTool('e2fsck'), ['-fn', `${image}?offset=${lba * SECTOR}`], { reject: false, all: true, env: { E2FSCK_CONFIG: '/dev/null' } });
+  const r = await runTool(requireTool('e2fsck'), ['-fn', `${image}?offset=${lba * SECTOR}`], { reject: false, all: true, env: { E2FSCK_CONFIG: '/dev/null' } });
   const summary = r.stdout.trim().split('\n').at(-1) ?? '';
   return { name: `fsck-p${n}`, ok: r.exitCode === 0, detail: r.exitCode === 0 ? `e2fsck -fn clean: ${summary}` : `e2fsck -fn exit ${r.exitCode}: ${(r.all ?? '').trim().split('\n').slice(-5).join(' | ')}` };
 }

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runTool } from '../run-tool.ts';
 import { BootchainError } from '../errors.ts';
 import { requireTool } from './host-tools.ts';
 import { LINUX_FS_GUID, type PartitionPlan } from './layout.ts';
@@ -31,9 +31,9 @@ interface SfdiskJson {
 /** Writes the GPT with sfdisk and reads it back with sfdisk -J; throws GPT_MISMATCH naming the field that differs. */
 export async function writeGpt(image: string, layout: ImageLayout, plan: PartitionPlan, ids: GptIds): Promise<void> {
   const sfdisk = requireTool('sfdisk');
-  const w = await execa(sfdisk, ['-q', '--no-reread', '--no-tell-kernel', '--wipe', 'never', image], { input: sfdiskScript(layout, plan, ids), reject: false, all: true });
+  const w = await runTool(sfdisk, ['-q', '--no-reread', '--no-tell-kernel', '--wipe', 'never', image], { input: sfdiskScript(layout, plan, ids), reject: false, all: true });
   if (w.exitCode !== 0) throw new BootchainError('SFDISK_FAILED', `sfdisk could not write the GPT of ${image}: ${(w.all ?? '').trim()}`, 'run the sfdisk script by hand to see the problem');
-  const r = await execa(sfdisk, ['-J', image], { reject: false });
+  const r = await runTool(sfdisk, ['-J', image], { reject: false });
   let pt: SfdiskJson['partitiontable'];
   try {
     pt = (JSON.parse(r.stdout) as SfdiskJson).partitiontable;

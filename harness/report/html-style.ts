@@ -12,10 +12,10 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .failure dt{font-weight:600}.failure dd{margin:0;white-space:pre-wrap}
 .ladder{width:100%;border-collapse:collapse}.ladder td{padding:3px 6px;vertical-align:top;border-bottom:1px solid #eaeef2}
 .ladder .id{font-family:ui-monospace,monospace;white-space:nowrap}.ladder .time{white-space:nowrap;text-align:right;font-variant-numeric:tabular-nums}
-.ladder .status{white-space:nowrap;font-weight:600}.status.passed{color:var(--ok)}.status.failed{color:var(--bad)}.status.not-reached{color:var(--grey)}
+.ladder .status{white-space:nowrap;font-weight:600}.status.passed{color:var(--ok)}.status.failed{color:var(--bad)}.status.not-reached{color:var(--grey)}.status.implied{color:#9a6700}.status.skipped{color:var(--grey);font-style:italic}
 .track{position:relative;height:16px;min-width:240px;background:var(--code);border-radius:3px;margin-top:2px}
 .bar{position:absolute;top:2px;bottom:2px;min-width:3px;border-radius:2px}
-.bar.passed{background:var(--ok)}.bar.failed{background:var(--bad)}.bar.not-reached{background:repeating-linear-gradient(45deg,#d0d7de 0 4px,#eaeef2 4px 8px)}
+.bar.passed{background:var(--ok)}.bar.failed{background:var(--bad)}.bar.implied{background:repeating-linear-gradient(45deg,#d4a72c 0 4px,#fff8c5 4px 8px)}.bar.skipped{background:transparent}.bar.not-reached{background:repeating-linear-gradient(45deg,#d0d7de 0 4px,#eaeef2 4px 8px)}
 .ladder details{font-size:12px;color:var(--muted)}.ladder details ul{margin:2px 0;padding-left:18px}
 .axis{display:flex;justify-content:space-between;color:var(--muted);font-size:12px}
 pre.console{background:#0d1117;color:#e6edf3;padding:10px;border-radius:6px;overflow-x:auto;font:12px/1.4 ui-monospace,monospace;margin:0}

@@ -3,7 +3,7 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { execa } from 'execa';
+import { runTool } from '../run-tool.ts';
 import { BootchainError } from '../errors.ts';
 import type { LedgerEntry } from '../events.ts';
 import type { RouteDef } from '../network/index.ts';
@@ -38,7 +38,7 @@ class TooBig extends Error {}
 /** pigz (or gzip) into `out`, aborting as soon as the output passes `max` bytes. */
 async function gzipCapped(image: string, out: string, max: number): Promise<boolean> {
   const tool = findTool('pigz') ?? requireTool('gzip');
-  const proc = execa(tool, ['-c', '-6', image], { buffer: false, stdin: 'ignore', stderr: 'ignore' });
+  const proc = runTool(tool, ['-c', '-6', image], { buffer: false, stdin: 'ignore', stderr: 'ignore' });
   let n = 0;
   const cap = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -109,6 +109,6 @@ export async function writeReproBundle(dir: string, input: ReproBundleInput): Pr
     writeFile(join(out, 'qemu-cmdline.txt'), bundle.qemu.commandLine + '\n'),
   ]);
   await rm(tarball, { force: true });
-  await execa('tar', ['-C', root, '-czf', tarball, 'repro']);
+  await runTool('tar', ['-C', root, '-czf', tarball, 'repro']);
   return { dir: out, tarball };
 }

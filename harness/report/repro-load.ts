@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { runTool } from '../run-tool.ts';
 import { BootchainError } from '../errors.ts';
 import { sha256File } from './file-hash.ts';
 import { validateBundleJson, type ReproBundleJson } from './repro-types.ts';
@@ -28,7 +28,7 @@ export async function openReproBundle(path: string): Promise<OpenedBundle> {
   const unregister = registerCleanup(() => close());
   const close = (): Promise<void> => (closed ??= rm(tmp, { recursive: true, force: true }).finally(unregister));
   try {
-    const r = await execa('tar', ['-xzf', abs, '-C', tmp, '--no-same-owner', '--no-same-permissions'], { reject: false });
+    const r = await runTool('tar', ['-xzf', abs, '-C', tmp, '--no-same-owner', '--no-same-permissions'], { reject: false });
     if (r.exitCode !== 0) throw new BootchainError('REPRO_BUNDLE_INVALID', `${path} is not a readable .tar.gz: ${String(r.stderr).split('\n')[0]}`, 'check it with `tar -tzf`');
     const dir = join(tmp, 'repro');
     if (!(await stat(join(dir, 'bundle.json')).catch(() => null)))

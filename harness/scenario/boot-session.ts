@@ -103,7 +103,8 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   // The guest's own clock (ACPI PM timer + RTC over QMP) stamps every event: stage timeouts count guest time.
   const stamp = (e: BootEvent) => {
     if (e.kind === 'request' || e.kind === 'exit') return;
-    const g = machine?.guestClock?.guestAt(e.atMs);
+    // A console line is stamped when its text was printed, not when its line break arrived.
+    const g = machine?.guestClock?.guestAt(e.kind === 'console' ? (e.textAtMs ?? e.atMs) : e.atMs);
     if (g !== null && g !== undefined) e.guestMs = g;
   };
   const feed = (e: BootEvent) => {

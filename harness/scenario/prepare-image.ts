@@ -3,7 +3,7 @@ import { sha256File } from '../report/file-hash.ts';
 import { gunzipSparse } from '../image/gzip-image.ts';
 import { access, mkdir, rename, open, rm } from 'node:fs/promises';
 import { join, resolve, basename } from 'node:path';
-import { execa } from 'execa';
+import { runTool } from '../run-tool.ts';
 import { BootchainError } from '../errors.ts';
 import { inspectImage } from '../image/index.ts';
 import { readMappedFile, findFileRegion } from '../image/read-mapped-file.ts';
@@ -85,7 +85,7 @@ export async function prepareBootImage(input: string, o: { corrupt?: ImageCorrup
   if (o.corrupt?.length) {
     if (!map) throw new BootchainError('CORRUPT_NEEDS_MAP', `cannot damage ${input}: it has no disk map`, 'corruptions need an image bootchain can map');
     const copy = join(o.workDir, 'disk.img');
-    await execa('cp', ['--sparse=always', image, copy]);
+    await runTool('cp', ['--sparse=always', image, copy]);
     for (const c of o.corrupt) await applyCorruption(copy, map, c);
     image = copy;
     map = await mapOrNull(image, notes);
@@ -165,11 +165,11 @@ async function applyCorruption(image: string, map: DiskMap, c: ImageCorruption):
     case 'delete-file': {
       const part = map.partitions.find((p) => p.number === map.bootPartition);
       if (!part) throw new BootchainError('CORRUPT_NO_VBR', 'the image has no boot partition', 'pick another corruption');
-      await execa('debugfs', ['-w', '-R', `rm ${c.path}`, `${image}?offset=${part.firstLba * 512}`]);
+      await runTool('debugfs', ['-w', '-R', `rm ${c.path}`, `${image}?offset=${part.firstLba * 512}`]);
       return;
     }
     case 'gpt-attribute':
-      await execa('sfdisk', ['--part-attrs', image, String(c.partition), c.legacyBootable ? 'LegacyBIOSBootable' : '']);
+      await runTool('sfdisk', ['--part-attrs', image, String(c.partition), c.legacyBootable ? 'LegacyBIOSBootable' : '']);
       return;
     default:
       throw new BootchainError('CORRUPT_UNKNOWN', `unknown corruption region "${(c as { region: string }).region}"`, 'regions: mbr-code, mbr-signature, vbr, vbr-signature, file, delete-file, gpt-attribute');

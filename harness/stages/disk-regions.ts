@@ -21,9 +21,32 @@ export class DiskRegions {
     return this.map.partitionTable;
   }
 
-  /** True when the map knows where ldlinux.sys lies (so silent stages can be proved by reads). */
-  get usable(): boolean {
-    return this.map.partitionTable !== 'none' && this.find('ldlinux.sys') !== undefined;
+  /** True when the map knows where reads of `role` land (so the stage that makes them can be proved by them). */
+  has(role: ReadRole): boolean {
+    switch (role) {
+      case 'mbr':
+      case 'gpt-header':
+      case 'gpt-entries':
+        return this.map.partitionTable !== 'none' && this.map.regions.some((r) => r.kind === role);
+      case 'vbr':
+        return this.map.regions.some((r) => r.kind === 'vbr' && (this.map.bootPartition === null || r.partition === this.map.bootPartition));
+      case 'ldlinux-sys-first':
+      case 'ldlinux-sys-rest':
+        return this.find('ldlinux.sys') !== undefined;
+      case 'ldlinux-c32':
+        return this.find('ldlinux.c32') !== undefined;
+      case 'config-file':
+        return this.map.regions.some((r) => r.kind === 'file' && CONFIG_NAMES.has(basename(r.path ?? r.name)));
+      case 'payload':
+        return this.map.regions.some((r) => r.kind === 'file');
+    }
+  }
+
+  /** Why the map lacks a region (the map's own notes), for evidence text. */
+  whyMissing(role: ReadRole): string {
+    if (this.map.partitionTable === 'none') return 'no partition table found';
+    if (role === 'vbr' && this.map.bootPartition === null) return this.map.notes.find((n) => /bootable|active/i.test(n)) ?? 'no boot partition';
+    return this.map.notes.at(-1) ?? 'not found';
   }
 
   /** Roles of a read [offset, offset+bytes), with the region names for evidence. */

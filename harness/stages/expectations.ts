@@ -43,10 +43,10 @@ export function expectedFor(stage: StageId, customText?: string): string {
 }
 
 /** Why a stage did not pass, in disk-read terms when that tells where the code hung. */
-export function missingFor(stage: StageId, facts: readonly Fact[], from: number, hasMap: boolean): string {
+export function missingFor(stage: StageId, facts: readonly Fact[], fromT: number, hasMap: boolean): string {
   if (hasMap) {
     for (const [before, after] of READ_CHAINS[stage] ?? []) {
-      const b = findLast(facts, from, before);
+      const b = findLast(facts, fromT, before);
       if (b >= 0 && findFact(facts, b, isRead(after)) < 0) {
         return `no disk read of ${ROLE_TEXT[after]} after the read of ${ROLE_TEXT[before]} at ${facts[b]!.atMs} ms`;
       }
@@ -55,9 +55,13 @@ export function missingFor(stage: StageId, facts: readonly Fact[], from: number,
   return `missing: ${expectedFor(stage)}`;
 }
 
-function findLast(facts: readonly Fact[], from: number, role: ReadRole): number {
-  for (let i = facts.length - 1; i >= Math.max(0, from - 1); i--) if (isRead(role)(facts[i]!)) return i;
-  // The read that proved the previous stage can sit just before `from`.
-  for (let i = Math.max(0, from - 1); i >= 0; i--) if (isRead(role)(facts[i]!)) return i;
-  return -1;
+/** The last read of `role` on the timeline at or after `fromT` (the read that passed the previous stage sits at fromT), else the last before. */
+function findLast(facts: readonly Fact[], fromT: number, role: ReadRole): number {
+  let before = -1;
+  for (let i = facts.length - 1; i >= 0; i--) {
+    if (!isRead(role)(facts[i]!)) continue;
+    if (facts[i]!.t >= fromT) return i;
+    if (before < 0) before = i;
+  }
+  return before;
 }

@@ -7,14 +7,18 @@ export type Fact =
   | {
       kind: 'line';
       atMs: number;
+      /** Timeline position: when its text began to be printed (before the line break that completed it). */
+      t: number;
+      /** When it ended (its line break, or the flush of an unfinished line): a line spans [t, tEnd]. */
+      tEnd: number;
       guestMs: number | null;
       /** Logical line: wrapped pieces joined. */
       text: string;
       partial: boolean;
       failure: FailureMatch | null;
     }
-  | { kind: 'read'; atMs: number; guestMs: number | null; offset: number; bytes: number; roles: { role: ReadRole; name: string }[] }
-  | { kind: 'request'; atMs: number; guestMs: number | null; entry: LedgerEntry };
+  | { kind: 'read'; atMs: number; t: number; tEnd: number; guestMs: number | null; offset: number; bytes: number; roles: { role: ReadRole; name: string }[] }
+  | { kind: 'request'; atMs: number; t: number; tEnd: number; guestMs: number | null; entry: LedgerEntry };
 
 export type LineFact = Extract<Fact, { kind: 'line' }>;
 export type ReadFact = Extract<Fact, { kind: 'read' }>;
@@ -28,7 +32,7 @@ function clip(s: string, n = 72): string {
 export function describeFact(f: Fact, role?: ReadRole): string {
   switch (f.kind) {
     case 'line':
-      return `console${f.partial ? ' (unfinished line)' : ''}: ${clip(f.text.trim())} at ${f.atMs} ms`;
+      return `console${f.partial ? ' (unfinished line)' : ''}: ${clip(f.text.trim())} at ${f.t} ms`;
     case 'read': {
       const names = [...new Set(f.roles.filter((r) => !role || r.role === role).map((r) => r.name))];
       return `disk read @${f.offset} +${f.bytes} (${names.join(', ') || 'unmapped'}) at ${f.atMs} ms`;

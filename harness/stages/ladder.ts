@@ -31,7 +31,12 @@ export const STAGE_TITLES: Record<CoreStageId, string> = {
   chain: 'chained config fetched from the stub',
 };
 
-export type StageStatus = 'passed' | 'failed' | 'not-reached';
+/**
+ * passed: the stage's own evidence was seen. implied: no evidence of its own (no source on this image, or
+ * none seen) but a later stage's evidence shows it must have run. skipped: the detected chain has no such
+ * stage (e.g. `gpt` on an MBR disk). failed / not-reached: as named.
+ */
+export type StageStatus = 'passed' | 'implied' | 'skipped' | 'failed' | 'not-reached';
 
 export interface StageResult {
   id: StageId;

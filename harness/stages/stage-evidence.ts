@@ -1,5 +1,5 @@
 import type { DiskRegions, ReadRole } from './disk-regions.ts';
-import { describeFact, findFact, isLine, isRead, type Fact } from './facts.ts';
+import { describeFact, isLine, isRead, type Fact } from './facts.ts';
 import { STAGE_IDS, type CoreStageId, type StageId } from './ladder.ts';
 
 export type ScriptSource = 'embedded' | 'command line' | 'initrd' | 'autoboot' | null;
@@ -15,50 +15,48 @@ export interface StageDef {
 
 export interface EvidenceContext {
   facts: readonly Fact[];
+  /** The disk map's regions (null: no map at all). Each stage checks for the regions it needs. */
   regions: DiskRegions | null;
   scriptSource: ScriptSource;
 }
 
 /**
- * Where evidence for the next stage may start. Console lines arrive later than the machine-side
- * facts (disk reads carry QEMU's own timestamps, requests the stub's), so order is kept per kind.
+ * One timeline: evidence for a stage counts only at or after `t`, the time of the evidence that passed
+ * the stage before it. Every fact's `t` is QEMU's trace time (a console line's is when its text was
+ * printed, not when its line break arrived), so console text and disk reads are ordered together.
  */
 export interface Cursor {
-  line: number;
-  other: number;
+  t: number;
 }
 
-/** A stage passed: the cursor after its evidence, the fact that completed it (`at`), evidence strings. */
-export interface StagePass {
-  at: number;
-  cursor: Cursor;
-  evidence: string[];
-}
+/** What evaluating a stage found. */
+export type StageOutcome =
+  /** Its own evidence: `t` is the time of the latest piece (the stage's time). */
+  | { kind: 'pass'; t: number; evidence: string[] }
+  /** This image gives the stage no evidence source (e.g. no disk map for a silent stage): only a later stage can imply it. */
+  | { kind: 'no-source'; why: string }
+  /** The detected chain has no such stage (e.g. `gpt` on an MBR disk). */
+  | { kind: 'skip'; why: string }
+  /** Not (yet) seen. */
+  | null;
 
-function startOf(f: Fact | undefined, c: Cursor): number {
-  return f?.kind === 'line' ? c.line : c.other;
-}
+const pass = (t: number, evidence: string[]): StageOutcome => ({ kind: 'pass', t, evidence });
 
-/** First fact satisfying pred, each kind searched from its own cursor. */
-function find(ctx: EvidenceContext, c: Cursor, pred: (f: Fact) => boolean): number {
-  for (let i = Math.min(c.line, c.other); i < ctx.facts.length; i++) {
+/** A fact's place on the timeline as seen from `from`: a line that began before `from` but ended after it counts at `from`. */
+const at = (f: Fact, from: number): number => Math.max(f.t, from);
+
+/**
+ * Index of the earliest fact on the timeline at or after time `from` that satisfies pred, or -1 (ties: the
+ * first to arrive). Earliest, not first to arrive: a line reaches us at its line break, after the disk reads
+ * its code made since it began printing. A line counts if any of it was printed at or after `from`.
+ */
+function find(ctx: EvidenceContext, from: number, pred: (f: Fact) => boolean): number {
+  let best = -1;
+  for (let i = 0; i < ctx.facts.length; i++) {
     const f = ctx.facts[i]!;
-    if (i >= startOf(f, c) && pred(f)) return i;
+    if (f.tEnd >= from && (best < 0 || at(f, from) < at(ctx.facts[best]!, from)) && pred(f)) best = i;
   }
-  return -1;
-}
-
-function after(c: Cursor, ctx: EvidenceContext, ...idx: number[]): Cursor {
-  const n = { ...c };
-  for (const i of idx) {
-    if (ctx.facts[i]?.kind === 'line') n.line = Math.max(n.line, i);
-    else n.other = Math.max(n.other, i);
-  }
-  return n;
-}
-
-function passAt(ctx: EvidenceContext, c: Cursor, idx: number[], evidence: string[]): StagePass {
-  return { at: Math.max(...idx), cursor: after(c, ctx, ...idx), evidence };
+  return best;
 }
 
 export const BANNER_RE = /^(SYS|EXT|ISO|PXE)LINUX \d/;
@@ -74,25 +72,18 @@ const URL_OK_RE = /^(\S+?)\s*\.{3,}\s*ok\s*$/;
 
 const stageIndex = (id: StageId): number => (STAGE_IDS as readonly string[]).indexOf(id);
 
-/** Steps in order: each found at or after the previous one (strictly in stream order). */
-function seq(ctx: EvidenceContext, from: Cursor, steps: { pred: (f: Fact) => boolean; role?: ReadRole }[]): StagePass | null {
-  let c = from;
+/** Steps in order on the timeline: each at or after the previous one. */
+function seq(ctx: EvidenceContext, from: Cursor, steps: { pred: (f: Fact) => boolean; role?: ReadRole }[]): StageOutcome {
+  let t = from.t;
   const evidence: string[] = [];
-  const idx: number[] = [];
   for (const s of steps) {
-    const i = find(ctx, c, s.pred);
+    const i = find(ctx, t, s.pred);
     if (i < 0) return null;
-    evidence.push(describeFact(ctx.facts[i]!, s.role));
-    idx.push(i);
-    c = { line: Math.max(c.line, i), other: Math.max(c.other, i) };
+    const f = ctx.facts[i]!;
+    evidence.push(describeFact(f, s.role));
+    t = at(f, t);
   }
-  return passAt(ctx, from, idx, evidence);
-}
-
-function inferredFromBanner(ctx: EvidenceContext, from: Cursor): StagePass | null {
-  const i = find(ctx, from, isLine(BANNER_RE));
-  if (i < 0) return null;
-  return passAt(ctx, from, [i], ['no disk map: inferred from console', describeFact(ctx.facts[i]!)]);
+  return pass(t, evidence);
 }
 
 /** A printed line that proves code at or after `stage` ran (not blank, not a failure of an earlier stage). */
@@ -102,79 +93,92 @@ function printedBy(stage: CoreStageId) {
     (f.failure === null || (!f.failure.fallThrough && !f.failure.prompt && stageIndex(f.failure.stage) > stageIndex(stage)));
 }
 
-const EVALUATORS: Record<CoreStageId, (ctx: EvidenceContext, from: Cursor) => StagePass | null> = {
+/** The regions a silent stage needs, or why this image gives it none. */
+function missingRegions(ctx: EvidenceContext, roles: ReadRole[]): string | null {
+  if (!ctx.regions) return 'no disk map of this image';
+  const absent = roles.filter((r) => !ctx.regions!.has(r));
+  return absent.length ? `the disk map has no ${absent.join(', ')} region (${ctx.regions.whyMissing(absent[0]!)})` : null;
+}
+
+const EVALUATORS: Record<CoreStageId, (ctx: EvidenceContext, from: Cursor) => StageOutcome> = {
   bios: (ctx, from) => seq(ctx, from, [{ pred: isLine(/SeaBIOS \(version/) }]),
   mbr: (ctx, from) => {
-    if (!ctx.regions) return inferredFromBanner(ctx, from);
-    const h = find(ctx, from, isLine(HARD_DISK_RE));
-    const next: ReadRole = ctx.regions.partitionTable === 'gpt' ? 'gpt-header' : 'vbr';
-    const r = seq(ctx, from, [{ pred: isRead('mbr'), role: 'mbr' }, { pred: isRead(next), role: next }]);
-    if (h < 0 || !r) return null;
-    // SeaBIOS probes LBA 0 during POST too: the boot read is the last one before the next read.
-    let l0 = r.at;
-    while (l0 > from.other && !isRead('mbr')(ctx.facts[l0]!)) l0--;
-    const evidence = [describeFact(ctx.facts[h]!), describeFact(ctx.facts[l0]!, 'mbr'), r.evidence[1] ?? ''];
-    return { at: Math.max(h, r.at), cursor: after(r.cursor, ctx, h), evidence };
+    const next: ReadRole = ctx.regions?.partitionTable === 'gpt' ? 'gpt-header' : 'vbr';
+    const why = missingRegions(ctx, ['mbr', next]);
+    if (why) return { kind: 'no-source', why };
+    const h = find(ctx, from.t, isLine(HARD_DISK_RE));
+    if (h < 0) return null;
+    // SeaBIOS probes LBA 0 during POST too: the boot read is the one after "Booting from Hard Disk...".
+    const hard = ctx.facts[h]!;
+    const r = seq(ctx, { t: at(hard, from.t) }, [{ pred: isRead('mbr'), role: 'mbr' }, { pred: isRead(next), role: next }]);
+    if (r?.kind !== 'pass') return null;
+    return pass(r.t, [describeFact(hard), ...r.evidence]);
   },
   gpt: (ctx, from) => {
-    if (!ctx.regions) return inferredFromBanner(ctx, from);
-    if (ctx.regions.partitionTable !== 'gpt') return { at: from.other, cursor: from, evidence: ['not applicable: MBR partition table'] };
+    if (ctx.regions && ctx.regions.partitionTable === 'mbr') return { kind: 'skip', why: 'MBR partition table: no GPT' };
+    const why = missingRegions(ctx, ['gpt-entries', 'vbr']);
+    if (why) return { kind: 'no-source', why };
     return seq(ctx, from, [{ pred: isRead('gpt-entries'), role: 'gpt-entries' }, { pred: isRead('vbr'), role: 'vbr' }]);
   },
   vbr: (ctx, from) => {
-    if (!ctx.regions) return inferredFromBanner(ctx, from);
+    const why = missingRegions(ctx, ['ldlinux-sys-first']);
+    if (why) return { kind: 'no-source', why };
     return seq(ctx, from, [{ pred: isRead('ldlinux-sys-first'), role: 'ldlinux-sys-first' }]);
   },
   'ldlinux-sys': (ctx, from) => {
-    const b = find(ctx, from, isLine(FULL_BANNER_RE, { complete: true }));
+    const b = find(ctx, from.t, isLine(FULL_BANNER_RE, { complete: true }));
     if (b < 0) return null;
-    if (!ctx.regions) return passAt(ctx, from, [b], [describeFact(ctx.facts[b]!), 'no disk map: inferred from console']);
-    const r = find(ctx, from, isRead('ldlinux-sys-rest'));
+    const banner = ctx.facts[b]!;
+    if (missingRegions(ctx, ['ldlinux-sys-rest'])) return pass(at(banner, from.t), [describeFact(banner), 'console only: ldlinux.sys is not in the disk map']);
+    // The banner's first half is printed by sector 1, its rest once the whole file is read: the stage's time is that read.
+    const r = find(ctx, from.t, isRead('ldlinux-sys-rest'));
     if (r < 0) return null;
-    return passAt(ctx, from, [r, b], [describeFact(ctx.facts[r]!, 'ldlinux-sys-rest'), describeFact(ctx.facts[b]!)]);
+    return pass(Math.max(at(ctx.facts[r]!, from.t), at(banner, from.t)), [describeFact(ctx.facts[r]!, 'ldlinux-sys-rest'), describeFact(banner)]);
   },
   'ldlinux-c32': (ctx, from) => {
-    if (!ctx.regions) {
-      const i = find(ctx, { ...from, line: from.line + 1 }, printedBy('ldlinux-c32'));
-      return i < 0 ? null : passAt(ctx, from, [i], ['no disk map: inferred from console', describeFact(ctx.facts[i]!)]);
+    if (missingRegions(ctx, ['ldlinux-c32'])) {
+      const i = find(ctx, from.t, (f) => printedBy('ldlinux-c32')(f) && !(f.kind === 'line' && FULL_BANNER_RE.test(f.text)));
+      return i < 0 ? null : pass(at(ctx.facts[i]!, from.t), ['console only: ldlinux.c32 is not in the disk map', describeFact(ctx.facts[i]!)]);
     }
-    const c = find(ctx, from, isRead('ldlinux-c32'));
+    const c = find(ctx, from.t, isRead('ldlinux-c32'));
     if (c < 0) return null;
-    const a = find(ctx, { line: from.line, other: c + 1 }, (f) => (f.kind === 'read' && f.roles.some((r) => r.role === 'config-file' || r.role === 'payload')) || printedBy('ldlinux-c32')(f));
+    const cf = ctx.facts[c]!;
+    const a = find(ctx, at(cf, from.t), (f) => f !== cf && ((f.kind === 'read' && f.roles.some((r) => r.role === 'config-file' || r.role === 'payload')) || printedBy('ldlinux-c32')(f)));
     if (a < 0) return null;
-    return passAt(ctx, from, [c, a], [describeFact(ctx.facts[c]!, 'ldlinux-c32'), `then ${describeFact(ctx.facts[a]!)}`]);
+    return pass(at(ctx.facts[a]!, at(cf, from.t)), [describeFact(cf, 'ldlinux-c32'), `then ${describeFact(ctx.facts[a]!)}`]);
   },
   config: (ctx, from) => {
-    const i = find(ctx, from, (f) => printedBy('config')(f) || isRead('payload')(f));
-    return i < 0 ? null : passAt(ctx, from, [i], [describeFact(ctx.facts[i]!, 'payload')]);
+    const i = find(ctx, from.t, (f) => printedBy('config')(f) || isRead('payload')(f));
+    return i < 0 ? null : pass(at(ctx.facts[i]!, from.t), [describeFact(ctx.facts[i]!, 'payload')]);
   },
   ipxe: (ctx, from) => seq(ctx, from, [{ pred: isLine(LOADING_OK_RE) }, { pred: isLine(IPXE_START_RE) }]),
   script: (ctx, from) => {
-    const f = find(ctx, from, isLine(/^Features:/));
+    const f = find(ctx, from.t, isLine(/^Features:/));
     if (f < 0) return null;
-    const i = findFact(ctx.facts, f + 1, (x) => x.kind === 'line' && x.text.trim() !== '');
-    if (i < 0) return null;
+    // The next printed line (lines arrive in the order they were printed).
+    let i = f + 1;
+    while (i < ctx.facts.length && !(ctx.facts[i]!.kind === 'line' && (ctx.facts[i] as { text: string }).text.trim() !== '')) i++;
+    if (i >= ctx.facts.length) return null;
     const fact = ctx.facts[i]!;
     const hint = ctx.scriptSource;
     if (fact.kind === 'line' && CTRL_B_RE.test(fact.text)) {
       const note = hint && hint !== 'autoboot' ? ` (the image's config suggested a script from ${hint}; it was not used)` : '';
-      return passAt(ctx, from, [i], [`source: autoboot${note}`, describeFact(fact)]);
+      return pass(at(fact, from.t), [`source: autoboot${note}`, describeFact(fact)]);
     }
-    return passAt(ctx, from, [i], [`source: ${hint && hint !== 'autoboot' ? hint : 'script (embedded, command line or initrd)'}`, describeFact(fact)]);
+    return pass(at(fact, from.t), [`source: ${hint && hint !== 'autoboot' ? hint : 'script (embedded, command line or initrd)'}`, describeFact(fact)]);
   },
   network: (ctx, from) => {
-    const i = find(ctx, from, (f) => isLine(CONFIGURED_RE, { complete: true })(f) || f.kind === 'request');
+    const i = find(ctx, from.t, (f) => isLine(CONFIGURED_RE, { complete: true })(f) || f.kind === 'request');
     if (i < 0) return null;
     const f = ctx.facts[i]!;
-    return passAt(ctx, from, [i], f.kind === 'request' ? ['inferred from an HTTP request', describeFact(f)] : [describeFact(f)]);
+    return pass(at(f, from.t), f.kind === 'request' ? ['inferred from an HTTP request', describeFact(f)] : [describeFact(f)]);
   },
   chain: (ctx, from) => {
-    for (let r = from.other; r < ctx.facts.length; r++) {
-      const req = ctx.facts[r]!;
-      if (req.kind !== 'request' || req.entry.status < 200 || req.entry.status > 299) continue;
+    for (const req of ctx.facts) {
+      if (req.kind !== 'request' || req.tEnd < from.t || req.entry.status < 200 || req.entry.status > 299) continue;
       // iPXE prints "URL... ok" after the download; the line may reach us before the stub's event.
-      const ok = find(ctx, from, (f) => f.kind === 'line' && urlOkMatches(f.text, req.entry.path));
-      if (ok >= 0) return passAt(ctx, from, [r, ok], [describeFact(req), describeFact(ctx.facts[ok]!)]);
+      const ok = find(ctx, from.t, (f) => f.kind === 'line' && urlOkMatches(f.text, req.entry.path));
+      if (ok >= 0) return pass(Math.max(at(req, from.t), at(ctx.facts[ok]!, from.t)), [describeFact(req), describeFact(ctx.facts[ok]!)]);
     }
     return null;
   },
@@ -191,8 +195,8 @@ export function urlOkMatches(text: string, path: string): boolean {
   }
 }
 
-/** Evaluates whether `stage` has passed using facts from index `from` on. */
-export function evaluateStage(stage: StageId, extra: StageDef | undefined, ctx: EvidenceContext, from: Cursor): StagePass | null {
+/** Evaluates `stage` on the facts at or after the cursor. */
+export function evaluateStage(stage: StageId, extra: StageDef | undefined, ctx: EvidenceContext, from: Cursor): StageOutcome {
   if (extra) return seq(ctx, from, [{ pred: isLine(extra.evidence) }]);
   const ev = EVALUATORS[stage as CoreStageId];
   return ev ? ev(ctx, from) : null;

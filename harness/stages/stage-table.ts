@@ -1,6 +1,6 @@
 import type { FailureInfo, StageResult } from './ladder.ts';
 
-const MARK: Record<StageResult['status'], string> = { passed: 'ok  ', failed: 'FAIL', 'not-reached': '--  ' };
+const MARK: Record<StageResult['status'], string> = { passed: 'ok  ', implied: 'impl', skipped: 'skip', failed: 'FAIL', 'not-reached': '--  ' };
 
 /** A plain-text table of the stages (id, status, time, evidence) plus the failure, for terminals and test output. */
 export function formatStageTable(stages: readonly StageResult[], failure: FailureInfo | null): string {

@@ -6,7 +6,7 @@ import { type Fact } from './facts.ts';
 import { matchFailure, type FailureMatch } from './failure-catalog.ts';
 import { STAGE_IDS, STAGE_TITLES, type CoreStageId, type FailureInfo, type StageId, type StageResult, type Verdict } from './ladder.ts';
 import { expectedFor, missingFor } from './expectations.ts';
-import { evaluateStage, type Cursor, type EvidenceContext, type ScriptSource, type StageDef } from './stage-evidence.ts';
+import { evaluateStage, type Cursor, type EvidenceContext, type ScriptSource, type StageDef, type StageOutcome } from './stage-evidence.ts';
 
 export interface TrackerOptions {
   diskMap: DiskMap | null;
@@ -77,8 +77,13 @@ export class StageTracker {
   private readonly ctx: EvidenceContext;
   private readonly results: StageResult[];
   private readonly wraps = new WrapJoiner();
+  /** The first stage not yet resolved (passed, implied or skipped). */
   private next = 0;
-  private cursor: Cursor = { line: 0, other: 0 };
+  /** The stage whose evidence the run waits for: `next`, or a later one when stages before it have no evidence source. */
+  private waiting = 0;
+  /** Stages from `next` on with no evidence source of their own on this image, and why: a later stage's pass implies them. */
+  private held: { idx: number; why: string }[] = [];
+  private cursor: Cursor = { t: 0 };
   private lastProgressAt = 0;
   /** Guest-clock time of the last progress, when events carry it (null: judge by wall time only). */
   private lastProgressGuest: number | null = null;
@@ -99,7 +104,7 @@ export class StageTracker {
     this.ids = end < 0 ? all : all.slice(0, end + 1);
     const regions = opts.diskMap ? new DiskRegions(opts.diskMap) : null;
     this.allRegions = regions;
-    this.ctx = { facts: this.facts, regions: regions?.usable ? regions : null, scriptSource: opts.scriptSource ?? null };
+    this.ctx = { facts: this.facts, regions, scriptSource: opts.scriptSource ?? null };
     this.results = this.ids.map((id) => ({ id, status: 'not-reached', atMs: null, guestMs: null, evidence: [] }));
   }
 
@@ -120,17 +125,17 @@ export class StageTracker {
         const text = e.partial ? this.wraps.peek(e.text) : this.wraps.push(e.text);
         if (text.trim() === '' && !e.partial) break;
         const failure = matchFailure(text, { partial: e.partial === true });
-        this.addFact({ kind: 'line', atMs: e.atMs, guestMs, text, partial: e.partial === true, failure });
+        this.addFact({ kind: 'line', atMs: e.atMs, t: Math.min(e.textAtMs ?? e.atMs, e.atMs), tEnd: e.atMs, guestMs, text, partial: e.partial === true, failure });
         if (failure) this.onFailure(failure, e.atMs);
         break;
       }
       case 'disk-read': {
         const roles = this.allRegions?.classify(e.offset, e.bytes) ?? [];
-        this.addFact({ kind: 'read', atMs: e.atMs, guestMs, offset: e.offset, bytes: e.bytes, roles });
+        this.addFact({ kind: 'read', atMs: e.atMs, t: e.atMs, tEnd: e.atMs, guestMs, offset: e.offset, bytes: e.bytes, roles });
         break;
       }
       case 'request':
-        this.addFact({ kind: 'request', atMs: e.atMs, guestMs: null, entry: e.entry });
+        this.addFact({ kind: 'request', atMs: e.atMs, t: e.atMs, tEnd: e.atMs, guestMs: null, entry: e.entry });
         break;
       case 'exit':
         this.advance();
@@ -167,24 +172,73 @@ export class StageTracker {
 
   private advance(): void {
     while (!this.final && this.next < this.ids.length) {
-      const id = this.ids[this.next]!;
-      const pass = evaluateStage(id, this.extras.get(id), this.ctx, this.cursor);
-      if (!pass) return;
-      this.cursor = pass.cursor;
-      this.markPassed(this.next, pass.at, pass.evidence);
+      // Look ahead over stages with no evidence source here: the first later stage that passes implies them.
+      let j = this.next;
+      let outcome: StageOutcome = null;
+      const held: { idx: number; why: string }[] = [];
+      for (; j < this.ids.length; j++) {
+        const id = this.ids[j]!;
+        outcome = evaluateStage(id, this.extras.get(id), this.ctx, this.cursor);
+        if (outcome?.kind === 'no-source') held.push({ idx: j, why: outcome.why });
+        else if (outcome?.kind === 'skip') this.markSkipped(j, outcome.why);
+        else break;
+      }
+      this.held = held;
+      this.waiting = Math.min(j, this.ids.length - 1);
+      if (outcome?.kind !== 'pass') {
+        // Not seen yet (or every remaining stage lacks a source): wait for more facts.
+        if (held.length === 0) this.next = Math.max(this.next, j);
+        break;
+      }
+      const passedBy = `${this.ids[j]} passed (${outcome.evidence.join('; ')})`;
+      for (const h of held) this.markImplied(h.idx, [`implied: ${passedBy}`, `no evidence of its own: ${h.why}`]);
+      this.held = [];
+      this.cursor = { t: outcome.t };
+      this.markPassed(j, outcome.t, outcome.evidence);
     }
     if (!this.final && this.next >= this.ids.length) this.finish('pass', null, `final stage ${this.opts.finalStage} passed`);
   }
 
-  private markPassed(idx: number, at: number, evidence: string[]): void {
-    const f = this.facts[at];
+  private markPassed(idx: number, t: number, evidence: string[]): void {
     const r = this.results[idx]!;
     r.status = 'passed';
-    r.atMs = f?.atMs ?? null;
-    r.guestMs = f?.guestMs ?? null;
+    r.atMs = t;
+    r.guestMs = this.guestAt(t);
     r.evidence = evidence;
     this.next = idx + 1;
+    this.waiting = this.next;
     this.opts.onStage?.(r);
+  }
+
+  /** A later stage's evidence shows this one ran; it has no time of its own (stage times never run backwards). */
+  private markImplied(idx: number, evidence: string[]): void {
+    const r = this.results[idx]!;
+    r.status = 'implied';
+    r.atMs = null;
+    r.guestMs = null;
+    r.evidence = evidence;
+    this.opts.onStage?.(r);
+  }
+
+  private markSkipped(idx: number, why: string): void {
+    const r = this.results[idx]!;
+    if (this.next === idx) this.next = idx + 1;
+    if (r.status === 'skipped') return;
+    r.status = 'skipped';
+    r.atMs = null;
+    r.guestMs = null;
+    r.evidence = [`skipped: ${why}`];
+    this.opts.onStage?.(r);
+  }
+
+  /** Guest time of the fact at timeline position t (the fact that completed a stage). */
+  private guestAt(t: number): number | null {
+    for (let i = this.facts.length - 1; i >= 0; i--) {
+      const f = this.facts[i]!;
+      if (f.t <= t && t <= f.tEnd && f.guestMs !== null && f.kind !== 'line') return f.guestMs;
+      if (f.kind === 'line' && f.t === t && f.guestMs !== null) return f.guestMs;
+    }
+    return null;
   }
 
   private onFailure(m: FailureMatch, atMs: number): void {
@@ -211,7 +265,7 @@ export class StageTracker {
     const promptWaiting = this.prompt !== null || this.pending !== null;
     const overall = this.opts.timeouts?.overallMs ?? DEFAULT_OVERALL_MS;
     if (atMs >= overall) return this.finishTimeout('OVERALL_TIMEOUT', `overall timeout of ${overall} ms reached`, 'raise the scenario timeout if the boot is slow, or look at the console tail', atMs);
-    const id = this.ids[this.next];
+    const id = this.ids[Math.max(this.next, this.waiting)];
     if (id === undefined) return;
     const limit = this.opts.timeouts?.stageMs?.[id] ?? this.extras.get(id)?.noProgressMs ?? DEFAULT_STAGE_MS[id as CoreStageId] ?? DEFAULT_EXTRA_MS;
     // No-progress limits count guest time (the guest's own timers run on it; under time warp a busy hang
@@ -243,25 +297,32 @@ export class StageTracker {
     const first = this.next;
     const catIdx = m.fallThrough || m.prompt ? first : this.ids.indexOf(m.stage);
     const failedIdx = Math.min(Math.max(catIdx < 0 ? this.ids.length - 1 : catIdx, first), this.ids.length - 1);
+    // Stages before the one whose code printed the message must have run, but showed no evidence of their own.
     for (let i = first; i < failedIdx; i++) {
-      this.markPassed(i, this.facts.length - 1, [`implied: ${m.code} is printed by a later stage's code ("${m.message}")`]);
+      if (this.results[i]!.status === 'skipped') continue;
+      const own = this.held.find((h) => h.idx === i)?.why ?? `none seen (${missingFor(this.ids[i]!, this.facts, this.cursor.t, this.ctx.regions !== null)})`;
+      this.markImplied(i, [`implied: ${m.code} is printed by the code of a later stage (${this.ids[failedIdx]}): "${m.message}"`, `no evidence of its own: ${own}`]);
     }
     const sharper = m.atStage?.[this.ids[failedIdx] as CoreStageId];
     this.failStage(failedIdx, m.code, m.message, sharper?.hint ?? m.hint, sharper?.cause ?? m.cause, seenAtMs);
   }
 
   private finishTimeout(code: string, why: string, hint: string, atMs: number): void {
+    // The first unresolved stage failed; when it has no evidence source, the boot stopped somewhere between it and the awaited one.
     const idx = Math.min(this.next, this.ids.length - 1);
     const id = this.ids[idx]!;
-    const missing = missingFor(id, this.facts, this.cursor.other, this.ctx.regions !== null);
-    this.failStage(idx, code, `${missing} (${why}, stage ${id})`, hint, `waiting at ${atMs} ms`, this.lastProgressAt);
+    const awaited = this.ids[Math.max(idx, this.waiting)]!;
+    const missing = missingFor(awaited, this.facts, this.cursor.t, this.ctx.regions !== null);
+    const noSource = this.held.length > 0 ? `; ${this.held.map((h) => this.ids[h.idx]).join(', ')} ha${this.held.length > 1 ? 've' : 's'} no evidence source on this image (${this.held[0]!.why}), so the boot stopped between ${id} and ${awaited}` : '';
+    this.failStage(idx, code, `${missing} (${why}, stage ${awaited}${noSource})`, hint, `waiting at ${atMs} ms`, this.lastProgressAt);
   }
 
   private failStage(idx: number, code: string, message: string, hint: string, cause: string, seenAtMs: number): void {
     const id = this.ids[idx]!;
     const r = this.results[idx]!;
     r.status = 'failed';
-    r.atMs = this.facts.at(-1)?.atMs ?? null;
+    const last = this.facts.at(-1);
+    r.atMs = last ? Math.max(last.t, this.cursor.t) : null;
     r.evidence = [
       `expected: ${expectedFor(id, this.extras.get(id) ? `console line matching ${this.extras.get(id)!.evidence}` : undefined)}`,
       `failed: ${code}: ${message}`,

@@ -65,10 +65,16 @@ t.test('connection refused fails chain', async (t) => {
   t.match(r.failure, { stage: 'chain', code: 'IPXE_CONNECTION_REFUSED' }, diag(r));
 });
 
-t.test('without a disk map, silent stages pass on console evidence and say so', async (t) => {
+t.test('without a disk map, silent stages are implied by the SYSLINUX banner, never passed', async (t) => {
   const r = replay(loadRecording('good'), { diskMap: null, finalStage: 'chain' });
   t.equal(r.verdict, 'pass', diag(r));
-  for (const id of ['mbr', 'gpt', 'vbr']) t.match(r.stages.find((s) => s.id === id)!.evidence[0], /no disk map: inferred from console/);
+  for (const id of ['mbr', 'gpt', 'vbr']) {
+    const s = r.stages.find((x) => x.id === id)!;
+    t.equal(s.status, 'implied', `${id} implied\n${diag(r)}`);
+    t.equal(s.atMs, null, 'an implied stage has no time of its own');
+    t.match(s.evidence.join(' | '), /implied: ldlinux-sys passed \(.*SYSLINUX 6\.04.*no evidence of its own: no disk map/);
+  }
+  t.match(r.stages.find((s) => s.id === 'ldlinux-sys')!.evidence.join(' | '), /console only/);
   const z = replay(loadRecording('zerovbr'), { diskMap: null, finalStage: 'chain' });
   t.match(z.failure, { stage: 'gpt', code: 'GPTMBR_MISSING_OS' }, diag(z));
 });
@@ -152,4 +158,88 @@ t.test('extra stages pass on their console regex after the chain', async (t) => 
   t.equal(r.stages.at(-1)!.id, 'init');
   t.match(r.failure, { stage: 'init', code: 'FELL_THROUGH_TO_NEXT_DEVICE' }, diag(r));
   t.match(formatStageTable(r.stages, r.failure), /init\s+FAIL/);
+});
+
+const RECORDINGS = ['good', 'dup', 'autoboot', 'missing', 'zerovbr', 'h404', 'refused'];
+
+t.test('one timeline: stage times never run backwards, on every recording, with and without a disk map', async (t) => {
+  for (const name of RECORDINGS) {
+    for (const diskMap of [loadMap(name), null]) {
+      const r = replay(loadRecording(name), { diskMap, finalStage: 'chain', scriptSource: 'initrd' }, { tailMs: 5000 });
+      const timed = r.stages.filter((s) => s.atMs !== null && s.status !== 'not-reached');
+      for (let i = 1; i < timed.length; i++) {
+        t.ok(timed[i]!.atMs! >= timed[i - 1]!.atMs!, `${name}${diskMap ? '' : ' (no map)'}: ${timed[i]!.id} at ${timed[i]!.atMs} is not before ${timed[i - 1]!.id} at ${timed[i - 1]!.atMs}\n${diag(r)}`);
+      }
+      t.notOk(r.stages.some((s) => s.status === 'passed' && s.evidence.some((e) => /^implied/.test(e))), `${name}: no passed stage rests on implied evidence`);
+    }
+  }
+  // The recorded seed boot: mbr passes on the GPT header read, before gpt's entries read (was: mbr after gpt).
+  const g = replay(loadRecording('good'), { diskMap: loadMap('good'), finalStage: 'chain' });
+  const at = (id: string) => g.stages.find((s) => s.id === id)!.atMs!;
+  t.ok(at('mbr') <= at('gpt') && at('gpt') <= at('vbr'), diag(g));
+});
+
+t.test('a console line printed before the disk read that passed the previous stage does not count', async (t) => {
+  const map = loadMap('good');
+  const tr = new StageTracker({ diskMap: map, finalStage: 'chain' });
+  const line = (atMs: number, text: string, textAtMs = atMs): BootEvent => ({ kind: 'console', atMs, text, textAtMs });
+  tr.consume(line(10, 'SeaBIOS (version 1.16.2)'));
+  tr.consume(line(25, 'Booting from Hard Disk...', 20));
+  tr.consume({ kind: 'disk-read', atMs: 30, offset: 0, bytes: 512 });
+  tr.consume({ kind: 'disk-read', atMs: 40, offset: 512, bytes: 512 });
+  tr.consume({ kind: 'disk-read', atMs: 50, offset: 1024, bytes: 16384 });
+  // The VBR read comes late on the trace, but the line reporting "Booting from Hard Disk" arrives after it:
+  tr.consume({ kind: 'disk-read', atMs: 60, offset: 1048576, bytes: 512 });
+  let r = tr.result();
+  t.same(passedUpTo(r), ['bios', 'mbr', 'gpt'], diag(r));
+  t.equal(r.stages[1]!.atMs, 40, 'mbr passes at the GPT header read');
+  // A full SYSLINUX banner printed (and ended) before the VBR read cannot pass vbr or ldlinux-sys.
+  const stale = new StageTracker({ diskMap: map, finalStage: 'chain' });
+  stale.consume(line(10, 'SeaBIOS (version 1.16.2)'));
+  stale.consume(line(25, 'Booting from Hard Disk...', 20));
+  stale.consume(line(28, 'SYSLINUX 6.04 EDD 20210613 Copyright (C) 1994-2015 H. Peter Anvin et al', 27));
+  for (const [atMs, offset, bytes] of [[30, 0, 512], [40, 512, 512], [50, 1024, 16384], [60, 1048576, 512], [70, 9978880, 512], [80, 9979392, 15872]] as const) {
+    stale.consume({ kind: 'disk-read', atMs, offset, bytes });
+  }
+  r = stale.result();
+  t.same(passedUpTo(r), ['bios', 'mbr', 'gpt', 'vbr'], `the banner ended at 28 ms, before the vbr stage passed at 70 ms\n${diag(r)}`);
+});
+
+t.test('implied, never passed: a later stage\'s message alone does not pass the stages before it', async (t) => {
+  const tr = new StageTracker({ diskMap: loadMap('good'), finalStage: 'chain' });
+  tr.consume({ kind: 'console', atMs: 10, text: 'SeaBIOS (version 1.16.2)' });
+  tr.consume({ kind: 'console', atMs: 20, text: 'ping: command not found' });
+  tr.consume({ kind: 'tick', atMs: 400 });
+  const r = tr.result();
+  t.equal(r.verdict, 'fail', diag(r));
+  t.same(passedUpTo(r), ['bios'], diag(r));
+  const implied = r.stages.filter((s) => s.status === 'implied');
+  t.same(implied.map((s) => s.id), ['mbr', 'gpt', 'vbr', 'ldlinux-sys', 'ldlinux-c32', 'config', 'ipxe'], diag(r));
+  t.match(implied[0]!.evidence.join(' | '), /implied: IPXE_COMMAND_NOT_FOUND .*no evidence of its own: none seen/);
+  t.match(r.failure, { stage: 'script', code: 'IPXE_COMMAND_NOT_FOUND' });
+});
+
+t.test('a map without a boot partition keeps the MBR and GPT regions: mbr passes on its reads', async (t) => {
+  const full = loadMap('zerovbr');
+  // As inspectImage maps a GPT disk whose partitions lack the LegacyBIOSBootable attribute.
+  const map = { ...full, bootPartition: null, syslinuxDir: null, regions: full.regions.filter((x) => x.kind !== 'file' && x.kind !== 'vbr'), notes: ['no GPT partition has the LegacyBIOSBootable attribute (bit 2): gptmbr.bin prints "Missing OS"'] };
+  const r = replay(loadRecording('zerovbr'), { diskMap: map, finalStage: 'chain' });
+  t.equal(status(r).mbr, 'passed', diag(r));
+  t.match(r.stages.find((s) => s.id === 'mbr')!.evidence.join(' | '), /gpt-header/);
+  t.match(r.failure, { stage: 'gpt', code: 'GPTMBR_MISSING_OS' }, diag(r));
+});
+
+t.test('an MBR-partitioned disk skips the gpt stage with the reason, never passes it', async (t) => {
+  const g = loadMap('good');
+  const vbr = g.regions.find((x) => x.kind === 'vbr')!;
+  const map = { ...g, partitionTable: 'mbr' as const, regions: g.regions.filter((x) => x.kind !== 'gpt-header' && x.kind !== 'gpt-entries') };
+  const tr = new StageTracker({ diskMap: map, finalStage: 'vbr' });
+  tr.consume({ kind: 'console', atMs: 10, text: 'SeaBIOS (version 1.16.2)' });
+  tr.consume({ kind: 'console', atMs: 20, text: 'Booting from Hard Disk...' });
+  tr.consume({ kind: 'disk-read', atMs: 30, offset: 0, bytes: 512 });
+  tr.consume({ kind: 'disk-read', atMs: 40, offset: vbr.ranges[0]!.start, bytes: 512 });
+  tr.consume({ kind: 'disk-read', atMs: 50, offset: 9978880, bytes: 512 });
+  const r = tr.result();
+  t.equal(r.verdict, 'pass', diag(r));
+  t.match(r.stages.find((s) => s.id === 'gpt'), { status: 'skipped', atMs: null, evidence: [/skipped: MBR partition table: no GPT/] });
 });
