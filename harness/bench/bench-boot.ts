@@ -74,6 +74,9 @@ export async function benchBoot(log: (s: string) => void, runs = 3): Promise<voi
       );
       const rep = reports[harness.indexOf([...harness].sort((a, b) => a - b)[Math.floor(runs / 2)]!)] ?? reports[0]!;
       log('');
+      // The guest clock's pace against wall time (moved here from the tests: a speed figure, not a pass/fail check).
+      const chain = rep.stages.find((s) => s.id === 'chain');
+      if (chain?.atMs && chain.guestMs) log(`guest clock at the chain: ${Math.round(chain.guestMs)} ms guest vs ${Math.round(chain.atMs)} ms wall (${(chain.guestMs / chain.atMs).toFixed(2)}×${realtime ? '; real time should be ~1.00×' : '; warp runs the guest clock fast'})`);
       log(
         table(
           ['stage', 'wall ms', 'guest ms'],

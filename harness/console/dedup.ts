@@ -41,6 +41,8 @@ function distinctChars(s: string): number {
 
 /** The banner SYSLINUX's core prints before it reads its configuration (where a `SERIAL` line turns the echo on). */
 const LOADER_BANNER_RE = /^(SYS|EXT|ISO|PXE)LINUX \d/;
+/** SYSLINUX's report of a loaded file, unechoed: "Loading ipxe.lkrn... ok". */
+const LOADED_RE = /^Loading \S+?\s*\.{2,}\s*ok\s*$/;
 
 /**
  * Stateful de-duplicator over complete raw lines. The echo exists only while SYSLINUX's ldlinux.c32 runs
@@ -55,6 +57,8 @@ export class DuplicateEchoFilter {
   /** 'before': no SYSLINUX banner yet; 'open': inside ldlinux's window; 'closed': the loader is gone. */
   private window: 'before' | 'open' | 'closed';
   private seenEcho = false;
+  /** SYSLINUX reported a file loaded ("Loading x... ok"): the next line that is not another load is the kernel's. */
+  private loaded = false;
 
   /** `serialEcho: false` when the image's config is known to have no SERIAL line (nothing is ever changed). */
   constructor(opts: { serialEcho?: boolean } = {}) {
@@ -72,9 +76,18 @@ export class DuplicateEchoFilter {
       if (this.window === 'before' && LOADER_BANNER_RE.test(raw)) this.window = 'open';
       return raw;
     }
+    if (LOADED_RE.test(raw)) {
+      this.loaded = true;
+      if (!this.active) return raw;
+    }
+    if (this.loaded && raw.trim() !== '' && !raw.startsWith('Loading ') && !this.active) {
+      // The loaded kernel prints on its own: SYSLINUX's echo is over.
+      this.window = 'closed';
+      return raw;
+    }
     const r = this.judge(raw, this.carry);
     if (!r) {
-      if (this.seenEcho) this.window = 'closed';
+      if (this.seenEcho || this.loaded) this.window = 'closed';
       this.active = false;
       this.carry = '';
       return raw;
@@ -83,7 +96,9 @@ export class DuplicateEchoFilter {
     this.seenEcho = true;
     this.carry = r.residual;
     if (r.leader === '') return null;
-    return r.leader.endsWith(LINE_END) ? r.leader.slice(0, -1) : r.leader;
+    const text = r.leader.endsWith(LINE_END) ? r.leader.slice(0, -1) : r.leader;
+    if (LOADED_RE.test(text)) this.loaded = true;
+    return text;
   }
 
   /** What an unfinished line shows with the echo removed (does not change state). */

@@ -65,7 +65,7 @@ export async function checkConfig(ctx: LintContext): Promise<LintFinding[]> {
   }
   const lkrn = inspectLkrn(kernel);
   if (lkrn.problem && !lkrn.payloadBytes) {
-    out.push(finding('info', 'LINT_IPXE_UNREADABLE', 'script', `${kr.path}: could not read its iPXE payload (${lkrn.problem}), so the script's commands are not checked`, 'none; if it is not iPXE, ignore this'));
+    out.push(finding('warning', 'LINT_IPXE_UNREADABLE', 'script', `${kr.path}: could not read its iPXE payload (${lkrn.problem}), so the script's commands were NOT checked`, 'check the script by booting it (bootchain boot); if the kernel is not iPXE, ignore this'));
     return out;
   }
   const initrds = await Promise.all(label.initrd.map(async (f) => {

@@ -36,7 +36,7 @@ export function checkIpxeScript(input: ScriptInput): LintFinding[] {
     for (const argv of commands(line)) {
       const name = argv[0]!;
       if (name.includes('$') || name.startsWith('#!')) continue;
-      if (!lkrn.hasCommand(name)) {
+      if (lkrn.hasCommand(name) === false) {
         out.push(finding('error', 'LINT_IPXE_UNKNOWN_COMMAND', 'script', `${where}: \`${name}\` is not a command of ${input.kernelPath}${lkrn.version ? ` (iPXE ${lkrn.version})` : ''}: iPXE prints "${name}: command not found"`, `build iPXE with the command enabled (config/general.h, e.g. ${name.toUpperCase()}_CMD) and put it in ipxe/ipxe.lkrn, or drop the command`));
       }
       if (!https && argv.slice(1).some((a) => /^https:\/\//i.test(a))) {
@@ -44,6 +44,6 @@ export function checkIpxeScript(input: ScriptInput): LintFinding[] {
       }
     }
   });
-  if (!lkrn.payloadBytes) out.push(finding('info', 'LINT_IPXE_COMMANDS_UNCHECKED', 'script', `${input.kernelPath}: command list could not be extracted; script commands not checked`, 'none'));
+  if (!lkrn.payloadBytes) out.push(finding('warning', 'LINT_IPXE_COMMANDS_UNCHECKED', 'script', `${input.kernelPath}: its command list could not be extracted (${lkrn.problem ?? 'no payload'}): the script's commands were NOT checked`, 'check the script by booting it (bootchain boot), or use an ipxe.lkrn built by iPXE\'s make bin/ipxe.lkrn'));
   return out;
 }

@@ -15,8 +15,8 @@ export interface LkrnInfo {
   features: Set<string>;
   /** Why the payload could not be read (null when it was). */
   problem: string | null;
-  /** Whether `name` can be an iPXE command of this build (false = certainly absent). */
-  hasCommand(name: string): boolean;
+  /** Whether `name` can be an iPXE command of this build (false = certainly absent; null = unknown: the payload could not be read). */
+  hasCommand(name: string): boolean | null;
 }
 
 const PROPS = { lc: 2, lp: 0, pb: 0, dictSize: 1 << 24 };
@@ -81,6 +81,7 @@ export function inspectLkrn(lkrn: Buffer): LkrnInfo {
     problem,
     // Command names are NUL-terminated strings, and the linker merges "dhcp" into the tail of
     // "proxydhcp": a missing "name\0" proves the command is absent; a present one only suggests it.
-    hasCommand: (name) => (body ? body.includes(`${name}\0`) : true),
+    // Unreadable payload: unknown, never a silent "yes".
+    hasCommand: (name) => (body ? body.includes(`${name}\0`) : null),
   };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Machine, resolveMachineOptions, type MachineOptions } from '../machine/index.ts';
 import { startHttpStub, type RouteDef, type HttpStub } from '../network/index.ts';
 import { ConsoleReader } from '../console/index.ts';
-import { StageTracker, type TrackerResult } from '../stages/index.ts';
+import { StageTracker, type StageDef, type TrackerResult } from '../stages/index.ts';
 import type { BootEvent, ConsoleLineEvent, LedgerEntry } from '../events.ts';
 import type { DiskMap } from '../image/types.ts';
 import type { StageId, StageResult } from '../stages/ladder.ts';
@@ -23,6 +23,8 @@ export interface BootSessionOptions {
   /** Stub path handed to iPXE as DHCP filename (autoboot), or null. */
   bootfile: string | null;
   finalStage: StageId;
+  /** Stages of the scenario's own after the built-in ladder (console markers). */
+  extraStages?: StageDef[];
   overallTimeoutMs: number;
   scriptSource: 'embedded' | 'command line' | 'initrd' | 'autoboot' | null;
   /** A `boot:` prompt that is meant to wait (PROMPT 1 + TIMEOUT) this long is not a failure until then. */
@@ -90,6 +92,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   const tracker = new StageTracker({
     diskMap: o.diskMap,
     finalStage: o.finalStage,
+    ...(o.extraStages?.length ? { extraStages: o.extraStages } : {}),
     timeouts: { overallMs: o.overallTimeoutMs },
     scriptSource: o.scriptSource,
     ...(o.promptWaitMs ? { promptMs: o.promptWaitMs + PROMPT_GRACE_MS } : {}),
@@ -189,7 +192,14 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   const clock = machine?.guestClock;
   if (clock) {
     for (const e of timeline) stamp(e);
-    for (const st of result.stages) if (st.atMs !== null) st.guestMs = clock.guestAt(st.atMs) ?? st.guestMs;
+    // Guest stamps of early stages are coarse (before the firmware starts the PM timer): never let them run backwards.
+    let prev = 0;
+    for (const st of result.stages) {
+      if (st.atMs === null) continue;
+      const g = clock.guestAt(st.atMs) ?? st.guestMs;
+      st.guestMs = g === null ? null : Math.max(g, prev);
+      prev = st.guestMs ?? prev;
+    }
   }
   // Closing QEMU on Ctrl-C makes it exit; that is the interruption, not the guest's failure.
   if (abortedBeforeVerdict) {

@@ -58,6 +58,15 @@ export type ImageCorruption =
   | { region: 'delete-file'; path: string }
   | { region: 'gpt-attribute'; partition: number; legacyBootable: boolean };
 
+/** A stage of a scenario's own, proved by a console line. */
+export interface ScenarioStage {
+  id: string;
+  title?: string;
+  console: string | RegExp;
+  /** No-progress limit for this stage (guest ms; default 30 000). */
+  noProgressMs?: number;
+}
+
 export type ScenarioExpectation =
   | { pass: StageId }
   | {
@@ -78,6 +87,14 @@ export interface ScenarioDefinition {
   ledger?: LedgerExpectation[];
   /** Text that must appear on the console. */
   console?: string[];
+  /** Lines the console must show exactly, byte for byte (whole lines, after escape codes and wraps). */
+  consoleLines?: string[];
+  /**
+   * Stages of your own after the built-in ladder, in order: each passes when a console line contains
+   * `console` (text) or matches it (a RegExp). `expect.pass` may name one, so the run waits for output
+   * printed after `chain`.
+   */
+  stages?: ScenarioStage[];
   /**
    * Which clock the guest runs on. `warp` (default): QEMU's -icount, idle time skipped. `realtime`: the
    * host's clock. Stub delays (`routes[].delayMs`) count guest time in both, so they mean the same.

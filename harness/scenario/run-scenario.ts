@@ -8,7 +8,10 @@ import { runBootSession, type BootSessionResult } from './boot-session.ts';
 import { prepareBootImage } from './prepare-image.ts';
 import { newArtifactsDir } from '../report/artifacts.ts';
 import type { BootEvent, LedgerEntry } from '../events.ts';
-import type { StageResult } from '../stages/ladder.ts';
+import { STAGE_IDS, type StageResult } from '../stages/ladder.ts';
+import type { StageDef } from '../stages/index.ts';
+
+const isCore = (id: string): boolean => (STAGE_IDS as readonly string[]).includes(id);
 
 export interface ScenarioOutcome {
   name: string;
@@ -94,7 +97,8 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
         return r.verdict === 'error' || problems.length > 0;
       },
       bootfile: def.machine?.bootfile ?? null,
-      finalStage: 'pass' in def.expect ? def.expect.pass : 'chain',
+      finalStage: 'pass' in def.expect ? def.expect.pass : 'failAt' in def.expect && !isCore(def.expect.failAt) ? def.expect.failAt : 'chain',
+      extraStages: scenarioStages(def),
       overallTimeoutMs: def.timeoutMs ?? 120_000,
       scriptSource: prepared.scriptSource,
       promptWaitMs: prepared.promptWaitMs,
@@ -145,6 +149,25 @@ export function checkExpectations(s: LoadedScenario, r: Pick<BootSessionResult, 
     }
   }
   for (const text of def.console ?? []) if (!r.consoleText.includes(text)) problems.push(`console never showed "${text}"`);
+  const lines = new Set(r.consoleText.split('\n'));
+  for (const line of def.consoleLines ?? []) if (!lines.has(line)) problems.push(`console never showed the exact line ${JSON.stringify(line)}${nearest(r.consoleText, line)}`);
   return problems;
 }
 
+
+/** The console line most like `want` (sharing its first word), for the problem text. */
+function nearest(text: string, want: string): string {
+  const first = want.split(/\s+/)[0] ?? want;
+  const near = text.split('\n').find((l) => l.includes(first));
+  return near === undefined ? '' : `; closest: ${JSON.stringify(near)}`;
+}
+
+/** A scenario's own stages as the tracker takes them. */
+export function scenarioStages(def: ScenarioDefinition): StageDef[] {
+  return (def.stages ?? []).map((x) => ({
+    id: x.id,
+    ...(x.title ? { title: x.title } : {}),
+    evidence: typeof x.console === 'string' ? new RegExp(x.console.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : x.console,
+    ...(x.noProgressMs ? { noProgressMs: x.noProgressMs } : {}),
+  }));
+}

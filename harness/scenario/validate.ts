@@ -41,7 +41,19 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
   const stage = v.expect.pass ?? v.expect.failAt;
   if (typeof stage !== 'string') fail(file, 'expect', 'must have `pass` or `failAt` naming a stage');
   if ('pass' in v.expect && 'failAt' in v.expect) fail(file, 'expect', 'cannot have both `pass` and `failAt`');
-  if (!CORE_STAGES.includes(stage)) fail(file, 'pass' in v.expect ? 'expect.pass' : 'expect.failAt', `names unknown stage "${stage}"; stages: ${CORE_STAGES.join(', ')}`);
+  const own: string[] = [];
+  if (v.stages !== undefined) {
+    if (!Array.isArray(v.stages)) fail(file, 'stages', 'must be an array of { id, console }');
+    v.stages.forEach((x: unknown, i: number) => {
+      if (!isObj(x) || typeof x.id !== 'string' || !/^[a-z][a-z0-9-]*$/.test(x.id)) fail(file, `stages[${i}].id`, 'must be a lower-case id (letters, digits, "-")');
+      if (CORE_STAGES.includes(x.id as string) || own.includes(x.id as string)) fail(file, `stages[${i}].id`, `"${x.id}" is already a stage`);
+      if (typeof x.console !== 'string' && !(x.console instanceof RegExp)) fail(file, `stages[${i}].console`, 'must be text or a RegExp the console line must match');
+      if (typeof x.console === 'string' && x.console.trim() === '') fail(file, `stages[${i}].console`, 'must not be empty');
+      if (x.noProgressMs !== undefined && (typeof x.noProgressMs !== 'number' || !(x.noProgressMs > 0))) fail(file, `stages[${i}].noProgressMs`, 'must be a positive number of milliseconds');
+      own.push(x.id as string);
+    });
+  }
+  if (!CORE_STAGES.includes(stage) && !own.includes(stage)) fail(file, 'pass' in v.expect ? 'expect.pass' : 'expect.failAt', `names unknown stage "${stage}"; stages: ${[...CORE_STAGES, ...own].join(', ')}`);
   if (v.expect.code !== undefined && typeof v.expect.code !== 'string') fail(file, 'expect.code', 'must be a failure-catalog code string');
   if (v.expect.lint !== undefined && (typeof v.expect.lint !== 'string' || !v.expect.lint.startsWith('LINT_'))) fail(file, 'expect.lint', 'must be a lint code such as LINT_NO_BOOTABLE_PARTITION');
   if (v.routes !== undefined) {
@@ -70,5 +82,6 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
     });
   }
   if (v.console !== undefined && (!Array.isArray(v.console) || v.console.some((c: unknown) => typeof c !== 'string'))) fail(file, 'console', 'must be an array of strings');
+  if (v.consoleLines !== undefined && (!Array.isArray(v.consoleLines) || v.consoleLines.some((c: unknown) => typeof c !== 'string'))) fail(file, 'consoleLines', 'must be an array of strings (whole console lines)');
   return v as unknown as ScenarioDefinition;
 }

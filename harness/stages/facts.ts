@@ -32,10 +32,10 @@ function clip(s: string, n = 72): string {
 export function describeFact(f: Fact, role?: ReadRole): string {
   switch (f.kind) {
     case 'line':
-      return `console${f.partial ? ' (unfinished line)' : ''}: ${clip(f.text.trim())} at ${f.t} ms`;
+      return `console${f.partial ? ' (unfinished line)' : ''}: ${clip(f.text.trim())} at ${Math.round(f.t)} ms`;
     case 'read': {
       const names = [...new Set(f.roles.filter((r) => !role || r.role === role).map((r) => r.name))];
-      return `disk read @${f.offset} +${f.bytes} (${names.join(', ') || 'unmapped'}) at ${f.atMs} ms`;
+      return `disk read @${f.offset} +${f.bytes} (${names.join(', ') || 'unmapped'}) at ${Math.round(f.atMs)} ms`;
     }
     case 'request':
       return `http ${f.entry.status} ${f.entry.method} ${clip(f.entry.url, 60)} at ${f.atMs} ms`;

@@ -57,6 +57,12 @@ t.test('after the SERIAL echo window closes (the kernel prints on its own), repe
   t.same(texts(lines), ['SYSLINUX 6.04 EDD 20210613 Copyright (C) 1994-2015 H. Peter Anvin et al', 'Loading ipxe.lkrn... ok', 'iPXE initialising devices...ok', ...ORDINARY]);
 });
 
+t.test('without SERIAL the window closes once the kernel prints: repeated text after it survives', async (t) => {
+  const pre = ['SYSLINUX 6.04 EDD 20210613 Copyright (C) 1994-2015 H. Peter Anvin et al', 'Loading ipxe.lkrn... ok', 'iPXE initialising devices...ok'];
+  const { lines } = read([...pre, ...ORDINARY].map((l) => `${l}\r\n`));
+  t.same(texts(lines), [...pre, ...ORDINARY]);
+});
+
 t.test('a config known to have no SERIAL line turns de-duplication off entirely', async (t) => {
   const lines: string[] = [];
   const r = new ConsoleReader((e) => !e.partial && lines.push(e.text), { serialEcho: false });

@@ -68,7 +68,6 @@ t.test('default image: build, self-check, map, cache, gzip', async (t) => {
   const r2 = await buildImage({ name: 'hypersolid-cloud', distDir: dist, gzip: false });
   t.comment(`cache hit: ${r2.ms.toFixed(1)} ms`);
   t.equal(r2.cached, true);
-  t.ok(r2.ms < 200, `cache hit under 200 ms (${r2.ms.toFixed(1)})`);
   t.same(r2.map, r1.map);
 
   const r3 = await buildImage({ name: 'hypersolid-cloud', distDir: dist, gzip: false, noCache: true });

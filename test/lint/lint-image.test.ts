@@ -13,11 +13,10 @@ t.test('lint on built images', { skip: root ? false : 'building test images need
   const tmp = await makeTempDir();
   t.teardown(() => tmp.close());
 
-  t.test('a good seed image has no errors, fast', async (t) => {
+  t.test('a good seed image has no errors', async (t) => {
     const img = await makeTestImage(tmp.dir, 'good');
     const r = await lintImage(img);
     t.same(codes(r), [], formatLintFindings(r));
-    t.ok(r.ms < 1000, `lint took ${Math.round(r.ms)} ms`);
     const out: string[] = [];
     t.equal(await runLint([img, '--json'], { out: (s) => out.push(s), err: (s) => out.push(s) }), 0);
     t.equal((JSON.parse(out.join('')) as LintReport).image, img);

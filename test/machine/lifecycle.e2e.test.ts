@@ -28,10 +28,8 @@ t.test('close() of a running machine: screendump works, nothing left behind', as
   t.same([...(await fsp.readFile(png)).subarray(1, 4)], [...Buffer.from('PNG')], 'PNG written');
   t.match(serial.join(''), 'Booting from Hard Disk', 'spin image booted');
   t.ok((await pidsMatching(m.paths.dir)).length > 0, 'QEMU running before close');
-  const t0 = Date.now();
   await Promise.all([m.close(), m.close()]);
   const exit = await m.exited;
-  t.ok(Date.now() - t0 < 3000, `close took ${Date.now() - t0} ms`);
   t.notOk(exit.infraError, 'closing is not an infra error');
   t.equal(events.filter((e) => e.kind === 'exit').length, 1);
   t.notOk(fs.existsSync(m.paths.dir));

@@ -4,7 +4,6 @@ import t from 'tap';
 import { loadAllScenarios, loadScenario } from '../../harness/scenario/catalog.ts';
 import { runScenario } from '../../harness/scenario/run-scenario.ts';
 import { formatStageTable } from '../../harness/stages/index.ts';
-import { STAGE_IDS } from '../../harness/stages/ladder.ts';
 
 const only = process.env.BOOTCHAIN_SCENARIO?.split(',').filter(Boolean);
 const scenarios = only?.length ? await Promise.all(only.map((n) => loadScenario(n))) : await loadAllScenarios();
@@ -15,13 +14,16 @@ for (const s of scenarios) {
     const r = o.result;
     const diag = () => `${formatStageTable(r.stages, r.failure)}\n--- console tail ---\n${r.consoleText.split('\n').slice(-25).join('\n')}\nartifacts: ${r.artifactsDir}`;
     const target = 'pass' in s.def.expect ? s.def.expect.pass : s.def.expect.failAt;
-    const upto = STAGE_IDS.indexOf(target as (typeof STAGE_IDS)[number]);
-    for (const [i, id] of STAGE_IDS.entries()) {
+    // Every stage of the run up to the target, built-in and the scenario's own, in ladder order.
+    const upto = r.stages.findIndex((x) => x.id === target);
+    t.ok(upto >= 0, `the run's ladder has stage ${target}`, { stages: r.stages.map((x) => x.id) });
+    for (const [i, st] of r.stages.entries()) {
       if (i > upto) break;
-      const st = r.stages.find((x) => x.id === id);
       const want = 'pass' in s.def.expect || i < upto ? 'passed' : 'failed';
-      t.equal(st?.status, want, `stage ${id} ${want}`, { diagnostic: st?.status !== want, stageTable: st?.status !== want ? diag() : undefined });
+      t.equal(st.status, want, `stage ${st.id} ${want}`, { diagnostic: st.status !== want, stageTable: st.status !== want ? diag() : undefined });
     }
+    const times = r.stages.filter((x) => x.atMs !== null).map((x) => x.atMs!);
+    t.ok(times.every((x, i) => i === 0 || x >= times[i - 1]!), 'stage times never run backwards', { stageTable: diag() });
     if ('failAt' in s.def.expect && s.def.expect.code) t.equal(r.failure?.code, s.def.expect.code, `failure code ${s.def.expect.code}`, { hint: r.failure?.hint });
     if ('failAt' in s.def.expect && s.def.expect.lint) {
       const code = s.def.expect.lint;

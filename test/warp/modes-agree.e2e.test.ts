@@ -11,12 +11,19 @@ const scenarios = (await loadAllScenarios()).filter((s) => !only?.length || only
 for (const s of scenarios) {
   t.test(`${s.name}: warp and real time agree`, async (t) => {
     if (scenarioClock(s.def) === 'realtime') {
-      t.pass('this scenario always runs in real time (wall-clock stub delays): nothing to compare');
+      t.pass('skipped', { skip: 'this scenario always runs in real time (wall-clock stub delays): there is no warped run to compare' });
       return;
     }
-    const warp = (await runScenario(s)).result;
-    const real = (await runScenario(s, { realtime: true })).result;
+    const w = await runScenario(s);
+    const r = await runScenario(s, { realtime: true });
+    const warp = w.result;
+    const real = r.result;
     const diag = `warp:\n${formatStageTable(warp.stages, warp.failure)}\n\nreal time:\n${formatStageTable(real.stages, real.failure)}`;
+    // Agreement alone proves nothing (two runs that both end in error agree): each must also be right.
+    t.not(warp.verdict, 'error', 'warp run is not an error', { diag });
+    t.not(real.verdict, 'error', 'real-time run is not an error', { diag });
+    t.same(w.problems, [], 'warp run meets the scenario\'s expectation', { diag });
+    t.same(r.problems, [], 'real-time run meets the scenario\'s expectation', { diag });
     t.equal(warp.icountShift !== null && real.icountShift === null, true, 'one run warped, one in real time');
     t.equal(warp.verdict, real.verdict, 'same verdict', { diag });
     t.equal(warp.failure?.stage ?? null, real.failure?.stage ?? null, 'same failed stage', { diag });
