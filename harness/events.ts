@@ -41,6 +41,12 @@ export interface LedgerEntry {
   bytes: number;
   /** Which route answered, or null for a 404 from no route. */
   route: string | null;
+  /** The host the request was made to (the virtual host's name, or the Host header). */
+  host?: string;
+  /** The response was cut short on purpose (a truncate/stall/trickle fault) or by the client. */
+  cut?: boolean;
+  /** What the body was: an iPXE script, an HTML page, other text, binary (a kernel, an NBP), or empty. */
+  bodyKind?: 'ipxe-script' | 'html' | 'text' | 'binary' | 'empty';
 }
 
 export interface RequestEvent {

@@ -1,36 +1,17 @@
 import { defineScenario } from '../harness/index.ts';
 
-// The seed's "External iPXE script": extlinux.conf has `INITRD ipxe.conf`, and ipxe.conf runs
-// `dhcp` then chains myconfig.ipxe with the SMBIOS serial. The chain URL points at the stub.
+// The seed's "External iPXE script", byte for byte: extlinux.conf has `INITRD ipxe.conf`, and ipxe.conf runs
+// `dhcp` then chains http://ipxe1.example.org/myconfig.ipxe?serial=${serial}. Nothing is rewritten: the
+// boot's private network serves ipxe1.example.org on port 80 and answers its DNS query.
 export default defineScenario({
-  description: "seed's External iPXE script: INITRD ipxe.conf → dhcp → chain myconfig.ipxe?serial=${serial}",
-  image: {
-    name: 'hypersolid-cloud-external',
-    overlay: {
-      'ipxe/ipxe.conf': [
-        '#!ipxe',
-        '',
-        'echo booting LINUX from iPXE',
-        '',
-        '# network setup',
-        '# ------------------------------------------------------------------',
-        '',
-        '# try to get an IP via dhcp',
-        'dhcp',
-        'chain {{stub}}/myconfig.ipxe?serial=${serial}',
-        '',
-      ].join('\n'),
-    },
-  },
+  description: "seed's External iPXE script, unmodified: INITRD ipxe.conf → dhcp → chain http://ipxe1.example.org/myconfig.ipxe?serial=${serial}",
+  image: 'hypersolid-cloud-external',
   machine: { smbiosSerial: 'BC-EXT-0001' },
-  routes: [
-    {
-      path: '/myconfig.ipxe',
-      template: '#!ipxe\necho ${marker} serial=${query.serial}\n',
-      contentType: 'text/plain',
-    },
-  ],
-  expect: { pass: 'chain' },
-  ledger: [{ method: 'GET', path: '/myconfig.ipxe', query: { serial: '${serial}' } }],
+  hosts: {
+    'ipxe1.example.org': { routes: [{ path: '/myconfig.ipxe', template: '#!ipxe\necho ${marker} serial=${query.serial}\n', contentType: 'text/plain' }] },
+  },
+  stages: [{ id: 'chained', title: 'the chained config ran', console: 'BOOTCHAIN-MARKER-external-script serial=BC-EXT-0001' }],
+  expect: { pass: 'chained' },
+  ledger: [{ method: 'GET', host: 'ipxe1.example.org', path: '/myconfig.ipxe', query: { serial: '${serial}' } }],
   console: ['booting iPXE from SYSLINUX', 'booting LINUX from iPXE'],
 });

@@ -1,6 +1,6 @@
 import fsp from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BootchainError } from '../errors.ts';
 import type { LedgerEntry, RequestEvent } from '../events.ts';
@@ -23,6 +23,12 @@ export interface HttpStubOptions {
   marker?: string;
   /** Host name the guest uses for the stub (default 10.0.2.2; a DNS name inside a namespace). */
   guestHost?: string;
+  /** A listening socket to serve (opened inside a boot's private network) instead of listening on host:port. */
+  listen?: Server;
+  /** The port `listen` is bound to (80 inside a private network). */
+  listenPort?: number;
+  /** The virtual host this stub is (its name in the ledger); default: the request's Host header. */
+  hostName?: string;
 }
 
 export interface HttpStub {
@@ -49,6 +55,8 @@ interface Reply {
   body: Buffer;
   route: string | null;
   headers: Record<string, string>;
+  /** The route's body faults (truncate, stall, trickle). */
+  faults?: Pick<RouteDef, 'truncateTo' | 'stallAfterBytes' | 'trickleBytesPerSec'>;
 }
 
 const withSlash = (p: string): string => (p.startsWith('/') ? p : `/${p}`);
@@ -61,16 +69,25 @@ export async function startHttpStub(o: HttpStubOptions): Promise<HttpStub> {
   const inflight = new Set<Promise<void>>();
   const closing = new AbortController();
   let port = 0;
-  const guestBase = (): string => `http://${o.guestHost ?? SLIRP_HOST}:${port}`;
+  const guestBase = (): string => `http://${o.guestHost ?? SLIRP_HOST}${port === 80 ? '' : `:${port}`}`;
 
   const answer = async (m: ReturnType<typeof matchRoute>, url: { pathname: string }, query: Record<string, string>): Promise<Reply> => {
     if (!m) return { status: 404, body: Buffer.from('not found\n'), route: null, headers: {} };
     const r = m.route;
     if (r.delayMs) await stub.delay(r.delayMs, closing.signal);
-    const headers = { 'content-type': r.contentType ?? 'text/plain', ...r.headers };
+    const headers: Record<string, string> = { 'content-type': r.contentType ?? 'text/plain', ...r.headers };
+    const faults: NonNullable<Reply['faults']> = {
+      ...(r.truncateTo !== undefined ? { truncateTo: r.truncateTo } : {}),
+      ...(r.stallAfterBytes !== undefined ? { stallAfterBytes: r.stallAfterBytes } : {}),
+      ...(r.trickleBytesPerSec !== undefined ? { trickleBytesPerSec: r.trickleBytesPerSec } : {}),
+    };
     const reply = (status: number, body: string | Buffer): Reply => ({
-      status, body: typeof body === 'string' ? Buffer.from(body) : body, route: routeName(r), headers,
+      status, body: typeof body === 'string' ? Buffer.from(body) : body, route: routeName(r), headers, faults,
     });
+    if (r.redirect !== undefined) {
+      headers['location'] = r.redirect.startsWith('/') ? `${guestBase()}${r.redirect}` : r.redirect;
+      return reply(r.status ?? 302, `redirect to ${headers['location']}\n`);
+    }
     const status = r.status ?? 200;
     if (r.template !== undefined)
       return reply(status, renderTemplate(r.template, { stub: guestBase(), path: url.pathname, marker: o.marker ?? '', query }));
@@ -122,8 +139,11 @@ export async function startHttpStub(o: HttpStubOptions): Promise<HttpStub> {
       settle();
       const entry: LedgerEntry = {
         atMs, method: req.method ?? 'GET', path: url.pathname, query, url: rawUrl, headers,
-        status: reply?.status ?? 0, bytes: res.writableFinished ? sent : 0,
+        status: reply?.status ?? 0, bytes: sent,
         route: reply?.route ?? (matched ? routeName(matched.route) : null),
+        host: o.hostName ?? (headers['host'] ?? '').replace(/:\d+$/, ''),
+        ...(reply ? { bodyKind: bodyKind(reply.body, reply.headers['content-type']) } : {}),
+        ...(!res.writableFinished ? { cut: true } : {}),
       };
       stub.ledger.push(entry);
       stub.onRequest?.({ kind: 'request', atMs, entry });
@@ -134,8 +154,7 @@ export async function startHttpStub(o: HttpStubOptions): Promise<HttpStub> {
         if (res.destroyed) return;
         const body = req.method === 'HEAD' ? Buffer.alloc(0) : r.body;
         res.writeHead(r.status, { ...r.headers, 'content-length': String(r.body.length) });
-        sent = body.length;
-        res.end(body);
+        void sendBody(res, body, r.faults ?? {}, closing.signal, (n) => (sent += n));
       },
       () => res.destroy(), // delay aborted by close()
     );
@@ -145,8 +164,16 @@ export async function startHttpStub(o: HttpStubOptions): Promise<HttpStub> {
     s.on('close', () => sockets.delete(s));
   });
 
-  await listen(server, host, o.port ?? 0);
-  port = (server.address() as AddressInfo).port;
+  if (o.listen) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.listen, () => resolve());
+    });
+    port = o.listenPort ?? 80;
+  } else {
+    await listen(server, host, o.port ?? 0);
+    port = (server.address() as AddressInfo).port;
+  }
   (stub as { port: number }).port = port;
 
   let closed: Promise<void> | null = null;
@@ -183,4 +210,53 @@ function listen(server: http.Server, host: string, port: number): Promise<void> 
       resolve();
     });
   });
+}
+
+/**
+ * Writes a body with the route's faults: `truncateTo` (the connection closes after that many bytes, short of
+ * the Content-Length), `stallAfterBytes` (then nothing more until the client gives up or the stub closes),
+ * `trickleBytesPerSec` (a very slow server; the pauses count guest time like delays do).
+ */
+async function sendBody(res: http.ServerResponse, body: Buffer, f: NonNullable<Reply['faults']>, signal: AbortSignal, count: (n: number) => void): Promise<void> {
+  const write = (b: Buffer): void => {
+    if (b.length && !res.destroyed) {
+      res.write(b);
+      count(b.length);
+    }
+  };
+  try {
+    if (f.truncateTo !== undefined) {
+      write(body.subarray(0, f.truncateTo));
+      res.socket?.end(); // flush, then close: the client sees fewer bytes than Content-Length
+      return;
+    }
+    if (f.stallAfterBytes !== undefined) {
+      write(body.subarray(0, f.stallAfterBytes));
+      await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
+      return;
+    }
+    if (f.trickleBytesPerSec) {
+      const chunk = Math.max(1, Math.round(f.trickleBytesPerSec / 10));
+      for (let i = 0; i < body.length && !res.destroyed; i += chunk) {
+        write(body.subarray(i, i + chunk));
+        await sleep(100, undefined, { signal });
+      }
+      if (!res.destroyed) res.end();
+      return;
+    }
+    count(body.length);
+    res.end(body);
+  } catch {
+    res.destroy();
+  }
+}
+
+/** What a served body is, as iPXE will treat it. */
+export function bodyKind(body: Buffer, contentType: string | undefined): NonNullable<LedgerEntry['bodyKind']> {
+  if (body.length === 0) return 'empty';
+  const head = body.subarray(0, 512).toString('latin1');
+  if (/^#!ipxe\b/.test(head)) return 'ipxe-script';
+  if (/^\s*</.test(head) || /text\/html/i.test(contentType ?? '')) return 'html';
+  // eslint-disable-next-line no-control-regex
+  return /^[\x09\x0a\x0d\x20-\x7e]*$/.test(head) ? 'text' : 'binary';
 }

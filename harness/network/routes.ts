@@ -19,6 +19,14 @@ export interface RouteDef {
   contentType?: string;
   delayMs?: number;
   headers?: Record<string, string>;
+  /** Answer a redirect (status default 302) to this URL or stub path. */
+  redirect?: string;
+  /** Send only this many body bytes, then close: fewer than the Content-Length says. */
+  truncateTo?: number;
+  /** Send this many body bytes, then stall (nothing more) until the client gives up. */
+  stallAfterBytes?: number;
+  /** Send the body this slowly (a very slow trickle). */
+  trickleBytesPerSec?: number;
 }
 
 /** Checks routes eagerly; errors name the route and field. */
@@ -36,6 +44,11 @@ export function validateRoutes(routes: RouteDef[]): void {
       throw bad('status', `must be an HTTP status 100..599, got ${String(r.status)}`);
     if (r.delayMs !== undefined && !(Number.isFinite(r.delayMs) && r.delayMs >= 0))
       throw bad('delayMs', `must be a non-negative number, got ${String(r.delayMs)}`);
+    for (const k of ['truncateTo', 'stallAfterBytes', 'trickleBytesPerSec'] as const)
+      if (r[k] !== undefined && !(Number.isInteger(r[k]) && (r[k] as number) >= (k === 'trickleBytesPerSec' ? 1 : 0)))
+        throw bad(k, `must be a ${k === 'trickleBytesPerSec' ? 'positive' : 'non-negative'} integer, got ${String(r[k])}`);
+    const faults = (['truncateTo', 'stallAfterBytes', 'trickleBytesPerSec', 'redirect'] as const).filter((k) => r[k] !== undefined);
+    if (faults.length > 1) throw bad(faults.join('/'), 'are exclusive: give one fault per route');
     if (r.file !== undefined && !fs.existsSync(r.file)) throw bad('file', `names a missing host file ${r.file}`);
     if (r.dir !== undefined && !fs.statSync(r.dir, { throwIfNoEntry: false })?.isDirectory())
       throw bad('dir', `names a missing host directory ${r.dir}`);

@@ -1,6 +1,7 @@
 import type { FailureInfo, StageResult, Verdict } from '../stages/ladder.ts';
 import type { LedgerEntry } from '../events.ts';
 import type { LintFinding } from '../lint/types.ts';
+import type { DnsQueryEntry } from '../network/dns-stub.ts';
 
 /** The documented `--json` report (README "JSON report"). Keep the top-level keys stable. */
 export interface BootReport {
@@ -10,6 +11,8 @@ export interface BootReport {
   /** When the verdict was reached, ms since the machine started (wallMs adds shutdown and artifacts). */
   verdictAtMs: number | null;
   ledger: LedgerEntry[];
+  /** Every DNS question the guest asked in its private network: name, type, answer (null = NXDOMAIN/no record). */
+  dns?: DnsQueryEntry[];
   artifacts: string;
   image: string;
   scenario: string | null;
@@ -25,6 +28,7 @@ export function toBootReport(x: {
   stages: StageResult[];
   failure: FailureInfo | null;
   ledger: LedgerEntry[];
+  dns?: DnsQueryEntry[];
   artifactsDir: string;
   image: string;
   scenario: string | null;
@@ -40,6 +44,7 @@ export function toBootReport(x: {
     failure: x.failure ? { stage: x.failure.stage, code: x.failure.code, message: x.failure.message, hint: x.failure.hint, ...(x.failure.seenAtMs !== undefined ? { seenAtMs: x.failure.seenAtMs } : {}) } : null,
     verdictAtMs: x.verdictAtMs ?? null,
     ledger: x.ledger,
+    dns: x.dns ?? [],
     artifacts: x.artifactsDir,
     image: x.image,
     scenario: x.scenario,

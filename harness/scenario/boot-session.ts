@@ -2,6 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Machine, resolveMachineOptions, type MachineOptions } from '../machine/index.ts';
 import { startHttpStub, type RouteDef, type HttpStub } from '../network/index.ts';
+import { openPrivateNetwork, type PrivateNetwork, type VirtualHost } from '../network/private-network.ts';
+import type { DnsQueryEntry } from '../network/dns-stub.ts';
 import { ConsoleReader } from '../console/index.ts';
 import { StageTracker, type StageDef, type TrackerResult } from '../stages/index.ts';
 import type { BootEvent, ConsoleLineEvent, LedgerEntry } from '../events.ts';
@@ -33,8 +35,14 @@ export interface BootSessionOptions {
   marker: string;
   /** What the report says about the run beyond what the boot itself shows. */
   meta: { image: string; scenario: string | null; notes: string[]; lint: LintFinding[] | Promise<{ findings: LintFinding[]; note?: string }> };
-  /** A stub started by the caller (its port may be baked into the image); otherwise one is started here. */
+  /** A stub started by the caller (its port may be baked into the image); otherwise one is started here. Only with `network: { mode: 'user' }`. */
   stub?: HttpStub;
+  /**
+   * The guest's network (default `private`: the boot's own network namespace, `hosts` served under their
+   * names on port 80 with a DNS stub, the routes at 10.0.2.2:80). `user`: QEMU user networking in the
+   * host's namespace, the stub on a free port.
+   */
+  network?: { mode: 'private'; hosts?: VirtualHost[] } | { mode: 'user' };
   /**
    * Write a reproducer bundle when the verdict is not pass (default true), or decide per run: a scenario
    * that expects a failure bundles only when the run did not go as expected.
@@ -51,6 +59,8 @@ export interface BootSessionResult extends TrackerResult {
   /** The -icount shift the guest ran with (null = real time): baselines are only comparable within one. */
   icountShift: number | null;
   ledger: LedgerEntry[];
+  /** DNS questions the guest asked in its private network (empty with user networking). */
+  dns: DnsQueryEntry[];
   consoleText: string;
   wallMs: number;
   argv: string[];
@@ -123,14 +133,27 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   let lastSerialAt = 0;
   const reader = new ConsoleReader((line: ConsoleLineEvent) => feed(line));
 
+  const mode = o.network?.mode ?? (o.stub ? 'user' : 'private');
+  let net: PrivateNetwork | null = null;
+  if (mode === 'private') {
+    if (o.stub) throw new Error('runBootSession: a caller-started stub needs network mode "user"');
+    net = await openPrivateNetwork({ defaultRoutes: o.routes, hosts: o.network?.mode === 'private' ? (o.network.hosts ?? []) : [], startedAt: t0, marker: o.marker, ...(o.signal ? { signal: o.signal } : {}) });
+    notes.push(`private network (${net.privilege === 'root' ? 'namespaces as root' : 'user namespace'}): ${[...net.addresses].map(([n, a]) => `${n} → ${a}`).join(', ') || 'no named hosts'}; the stub at 10.0.2.2:80; nothing else reachable`);
+  }
   const ownStub = !o.stub;
-  const stub = o.stub ?? (await startHttpStub({ routes: o.routes, startedAt: t0, marker: o.marker }));
-  stub.startedAt = t0;
-  stub.onRequest = (e) => feed(e);
-  // Route delays count guest time (like stage timeouts): under warp the guest idles through them at once,
-  // as it would through the same wait on real hardware. Wall time ends the wait too (a halted guest).
-  const wallDelay = stub.delay;
-  stub.delay = (ms, signal) => waitGuest(() => machine?.guestClock ?? null, ms, signal, wallDelay);
+  const stubs: HttpStub[] = net ? net.stubs : [o.stub ?? (await startHttpStub({ routes: o.routes, startedAt: t0, marker: o.marker }))];
+  const stub = stubs[0]!;
+  const ledger = (): LedgerEntry[] => (net ? net.ledger() : [...stub.ledger]);
+  const dnsQueries = (): DnsQueryEntry[] => net?.dnsQueries() ?? [];
+  for (const s of stubs) {
+    s.startedAt = t0;
+    s.onRequest = (e) => feed(e);
+    // Route delays count guest time (like stage timeouts): under warp the guest idles through them at once,
+    // as it would through the same wait on real hardware. Wall time ends the wait too (a halted guest).
+    const wallDelay = s.delay;
+    s.delay = (ms, signal) => waitGuest(() => machine?.guestClock ?? null, ms, signal, wallDelay);
+  }
+  if (net) net.dns.startedAt = t0;
   let tick: NodeJS.Timeout | undefined;
   let exited = false;
   let verdictAtMs: number | null = null;
@@ -143,7 +166,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   o.signal?.addEventListener('abort', onAbort);
   try {
     machine = await Machine.start(
-      { ...o.machine, image: o.image, startedAt: t0, ...(o.bootfile ? { bootfileUrl: stub.guestUrl(o.bootfile) } : {}) },
+      { ...o.machine, image: o.image, startedAt: t0, ...(o.bootfile ? { bootfileUrl: stub.guestUrl(o.bootfile) } : {}), ...(net ? { wrapper: net.wrapper } : {}) },
       {
         onSerial: (chunk, atMs) => {
           lastSerialAt = atMs;
@@ -184,7 +207,8 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     try {
       await machine?.close();
     } finally {
-      if (ownStub) await stub.close();
+      if (net) await net.close();
+      else if (ownStub) await stub.close();
     }
   }
   const result = tracker.result();
@@ -214,12 +238,13 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   const lintIn = await o.meta.lint;
   const lint = Array.isArray(lintIn) ? lintIn : lintIn.findings;
   if (!Array.isArray(lintIn) && lintIn.note) notes.push(lintIn.note);
-  const report = toBootReport({ ...result, ledger: [...stub.ledger], artifactsDir: dir, wallMs, verdictAtMs, image: o.meta.image, scenario: o.meta.scenario, notes, lint });
+  const report = toBootReport({ ...result, ledger: ledger(), dns: dnsQueries(), artifactsDir: dir, wallMs, verdictAtMs, image: o.meta.image, scenario: o.meta.scenario, notes, lint });
   await Promise.all([
     writeFile(join(dir, 'serial.raw'), reader.raw()),
     writeFile(join(dir, 'console.txt'), reader.text()),
     writeFile(join(dir, 'timeline.json'), JSON.stringify(timeline, null, 1)),
-    writeFile(join(dir, 'ledger.json'), JSON.stringify(stub.ledger, null, 2)),
+    writeFile(join(dir, 'ledger.json'), JSON.stringify(ledger(), null, 2)),
+    writeFile(join(dir, 'dns.json'), JSON.stringify(dnsQueries(), null, 2)),
     writeFile(join(dir, 'qemu-cmdline.txt'), argv.map(shellQuote).join(' ') + '\n'),
     writeFile(join(dir, 'qemu-stderr.txt'), machine?.stderrText() ?? ''),
     writeFile(join(dir, 'block-trace.txt'), machine?.traceText() ?? ''),
@@ -228,7 +253,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   ]);
   const wantBundle =
     typeof o.reproBundle === 'function'
-      ? o.reproBundle({ verdict: result.verdict, stages: result.stages, failure: result.failure, ledger: [...stub.ledger], consoleText: reader.text(), report })
+      ? o.reproBundle({ verdict: result.verdict, stages: result.stages, failure: result.failure, ledger: ledger(), consoleText: reader.text(), report })
       : result.verdict !== 'pass' && o.reproBundle !== false;
   // An interrupted run is the user's choice, not a failure to reproduce.
   if (wantBundle && machine && !o.signal?.aborted) {
@@ -237,7 +262,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
         imagePath: o.image,
         argv,
         servedRoutes: o.routes,
-        ledger: [...stub.ledger],
+        ledger: ledger(),
         consoleText: reader.text(),
         traceText: machine.traceText(),
         report,
@@ -248,7 +273,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
       report.notes.push(`repro bundle not written: ${(e as Error).message}`);
     }
   }
-  return { ...result, report, icountShift, ledger: [...stub.ledger], consoleText: reader.text(), wallMs, argv, artifactsDir: dir };
+  return { ...result, report, icountShift, ledger: ledger(), dns: dnsQueries(), consoleText: reader.text(), wallMs, argv, artifactsDir: dir };
 }
 
 

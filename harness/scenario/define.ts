@@ -11,14 +11,43 @@ export interface ScenarioRoute {
   /** Body with `${stub}`, `${query.NAME}`, `${marker}` filled in per request. */
   template?: string;
   contentType?: string;
+  /** Wait this long (guest time) before the headers. */
   delayMs?: number;
+  /** Extra response headers (e.g. `{ 'www-authenticate': 'Basic realm="boot"' }` with status 401). */
+  headers?: Record<string, string>;
+  /** Answer a redirect (status default 302) to this URL or stub path. */
+  redirect?: string;
+  /** Send only this many body bytes, then close (fewer than the Content-Length). */
+  truncateTo?: number;
+  /** Send this many body bytes, then stall until the client gives up. */
+  stallAfterBytes?: number;
+  /** Send the body this slowly. */
+  trickleBytesPerSec?: number;
 }
+
+/** A named host of the scenario's private network: its routes, a served directory, or a fault. */
+export type ScenarioHost = { routes: ScenarioRoute[]; dir?: never } | { dir: string; routes?: never } | 'down' | 'blackhole';
 
 /** A request the stub's ledger must hold after the run. Values may use `${serial}` (the SMBIOS serial). */
 export interface LedgerExpectation {
   method?: string;
-  path: string;
+  /** Request path without the query (any path when absent). */
+  path?: string;
+  /** The host asked (a `hosts` name, or 10.0.2.2 for the default stub). */
+  host?: string;
   query?: Record<string, string>;
+  status?: number;
+  /** Exactly this many matching requests (0: never asked). Default: at least one. */
+  count?: number;
+}
+
+/** A DNS question the guest must (or must not) have asked in its private network. */
+export interface DnsExpectation {
+  name: string;
+  type?: string;
+  /** true: answered with an address; false: NXDOMAIN / no record. */
+  answered?: boolean;
+  count?: number;
 }
 
 export interface ScenarioMachine {
@@ -83,8 +112,19 @@ export interface ScenarioDefinition {
   machine?: ScenarioMachine;
   routes?: ScenarioRoute[];
   expect: ScenarioExpectation;
-  /** Requests the ledger must hold (pass scenarios). */
+  /**
+   * Host names the guest can reach in its private network (port 80, resolved by the DNS stub); every other
+   * name is NXDOMAIN and every other address refused. `{{stub}}` / routes stay at 10.0.2.2.
+   */
+  hosts?: Record<string, ScenarioHost>;
+  /** `private` (default): the boot's own network namespace. `user`: QEMU user networking, no isolation. */
+  network?: 'private' | 'user';
+  /** Requests the ledger must hold (or, with `count`, how often). */
   ledger?: LedgerExpectation[];
+  /** The `ledger` expectations must be met in this order. */
+  ledgerInOrder?: boolean;
+  /** DNS questions the guest must have asked. */
+  dns?: DnsExpectation[];
   /** Text that must appear on the console. */
   console?: string[];
   /** Lines the console must show exactly, byte for byte (whole lines, after escape codes and wraps). */

@@ -1,7 +1,9 @@
 import { join, resolve, dirname, isAbsolute } from 'node:path';
 import { createHash } from 'node:crypto';
 import { buildImage } from '../image/index.ts';
-import { startHttpStub, type RouteDef } from '../network/index.ts';
+import { serveDirRoutes, startHttpStub, type RouteDef } from '../network/index.ts';
+import type { VirtualHost } from '../network/private-network.ts';
+import type { DnsQueryEntry } from '../network/dns-stub.ts';
 import type { LoadedScenario } from './catalog.ts';
 import type { ScenarioRoute, LedgerExpectation, ScenarioDefinition } from './define.ts';
 import { runBootSession, type BootSessionResult } from './boot-session.ts';
@@ -31,6 +33,8 @@ export interface RunScenarioOptions {
   onLog?: (line: string) => void;
   signal?: AbortSignal;
   realtime?: boolean;
+  /** Override the scenario's network (default: the scenario's, else `private`). */
+  network?: 'private' | 'user';
 }
 
 /** A port that stays the same for a scenario across runs (so its built image stays cached) when free. */
@@ -48,6 +52,11 @@ function toRouteDefs(routes: ScenarioRoute[] | undefined, file: string): RouteDe
     if (r.contentType !== undefined) def.contentType = r.contentType;
     if (r.delayMs !== undefined) def.delayMs = r.delayMs;
     if (r.file !== undefined) def.file = isAbsolute(r.file) ? r.file : resolve(dirname(file), r.file);
+    if (r.headers !== undefined) def.headers = r.headers;
+    if (r.redirect !== undefined) def.redirect = r.redirect;
+    if (r.truncateTo !== undefined) def.truncateTo = r.truncateTo;
+    if (r.stallAfterBytes !== undefined) def.stallAfterBytes = r.stallAfterBytes;
+    if (r.trickleBytesPerSec !== undefined) def.trickleBytesPerSec = r.trickleBytesPerSec;
     return def;
   });
 }
@@ -57,9 +66,12 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
   const def = s.def;
   const marker = `BOOTCHAIN-MARKER-${s.name}`;
   const t0 = Date.now();
-  const stub = await startHttpStub({ routes: toRouteDefs(def.routes, s.file), startedAt: t0, marker, port: preferredPort(s.name) });
+  const network = o.network ?? def.network ?? 'private';
+  // Private network: the stub is the guest's 10.0.2.2:80, started by the boot session inside the namespace.
+  // User networking: a stub on a stable free port of 127.0.0.1, started here (its port is baked into the image).
+  const stub = network === 'user' ? await startHttpStub({ routes: toRouteDefs(def.routes, s.file), startedAt: t0, marker, port: preferredPort(s.name) }) : null;
   try {
-    const stubUrl = stub.guestUrl('').replace(/\/$/, '');
+    const stubUrl = stub ? stub.guestUrl('').replace(/\/$/, '') : 'http://10.0.2.2';
     const img = typeof def.image === 'string' ? { name: def.image } : def.image;
     const overlay: Record<string, string> = {};
     for (const [k, v] of Object.entries(img.overlay ?? {})) overlay[k] = v.replaceAll('{{stub}}', stubUrl).replaceAll('{{marker}}', marker);
@@ -89,7 +101,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
         ...(realtime ? { icountShift: null } : def.machine?.icountShift !== undefined ? { icountShift: def.machine.icountShift } : {}),
       },
       routes: toRouteDefs(def.routes, s.file),
-      stub,
+      ...(stub ? { stub, network: { mode: 'user' as const } } : { network: { mode: 'private' as const, hosts: scenarioHosts(def, s.file) } }),
       meta: { image: prepared.image, scenario: s.name, notes: prepared.notes, lint: prepared.lint },
       // Bundle only runs that did not go as the scenario expects (an expected failure needs no reproducer).
       reproBundle: (r) => {
@@ -111,8 +123,16 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
     problems ??= checkExpectations(s, result, serial);
     return { name: s.name, ok: problems.length === 0, problems, result, image: prepared.image, notes: prepared.notes };
   } finally {
-    await stub.close();
+    await stub?.close();
   }
+}
+
+/** The scenario's named hosts as the private network takes them. */
+export function scenarioHosts(def: ScenarioDefinition, file: string): VirtualHost[] {
+  return Object.entries(def.hosts ?? {}).map(([name, h]) => ({
+    name,
+    serve: h === 'down' || h === 'blackhole' ? h : { routes: h.dir !== undefined ? serveDirRoutes(isAbsolute(h.dir) ? h.dir : resolve(dirname(file), h.dir)) : toRouteDefs(h.routes, file) },
+  }));
 }
 
 /** The clock a scenario runs on: time warp unless it asks for real time. */
@@ -120,9 +140,41 @@ export function scenarioClock(def: ScenarioDefinition): 'warp' | 'realtime' {
   return def.clock ?? 'warp';
 }
 
+const describeRequest = (e: LedgerEntry): string => `${e.method} ${e.host ? `${e.host}` : ''}${e.url} → ${e.status}`;
+const describeExpected = (x: LedgerExpectation, serial: string): string =>
+  `${x.method ?? 'any'} ${x.host ?? ''}${x.path ?? '/*'}${x.query ? ` with ${JSON.stringify(x.query).replaceAll('${serial}', serial)}` : ''}${x.status ? ` → ${x.status}` : ''}`;
+
+/** Ledger and DNS expectations: presence, exact counts ("never asked" is count 0), and order when asked. */
+export function checkLedger(def: ScenarioDefinition, ledger: LedgerEntry[], dns: DnsQueryEntry[], serial: string): string[] {
+  const problems: string[] = [];
+  const holds = ledger.map(describeRequest).join(', ') || 'nothing';
+  let cursor = 0;
+  for (const x of def.ledger ?? []) {
+    const hits = ledger.filter((e) => ledgerMatches(e, x, serial));
+    if (x.count !== undefined ? hits.length !== x.count : hits.length === 0) {
+      problems.push(`ledger holds ${hits.length} × ${describeExpected(x, serial)}, expected ${x.count ?? 'at least 1'}; it holds: ${holds}`);
+      continue;
+    }
+    if (def.ledgerInOrder && x.count !== 0) {
+      const at = ledger.findIndex((e, i) => i >= cursor && ledgerMatches(e, x, serial));
+      if (at < 0) problems.push(`ledger: ${describeExpected(x, serial)} did not come after the request expected before it; order: ${holds}`);
+      else cursor = at + 1;
+    }
+  }
+  for (const x of def.dns ?? []) {
+    const hits = dns.filter((q) => q.name === x.name.toLowerCase() && (x.type === undefined || q.type === x.type) && (x.answered === undefined || (q.answer !== null) === x.answered));
+    if (x.count !== undefined ? hits.length !== x.count : hits.length === 0) {
+      problems.push(`DNS: ${hits.length} × ${x.type ?? 'any'} ${x.name}${x.answered === undefined ? '' : x.answered ? ' (answered)' : ' (NXDOMAIN)'}, expected ${x.count ?? 'at least 1'}; asked: ${dns.map((q) => `${q.type} ${q.name} → ${q.answer ?? q.rcode}`).join(', ') || 'nothing'}`);
+    }
+  }
+  return problems;
+}
+
 function ledgerMatches(e: LedgerEntry, x: LedgerExpectation, serial: string): boolean {
   if (x.method && e.method !== x.method) return false;
-  if (e.path !== x.path) return false;
+  if (x.path !== undefined && e.path !== x.path) return false;
+  if (x.host !== undefined && (e.host ?? '').toLowerCase() !== x.host.toLowerCase()) return false;
+  if (x.status !== undefined && e.status !== x.status) return false;
   for (const [k, v] of Object.entries(x.query ?? {})) if (e.query[k] !== v.replaceAll('${serial}', serial)) return false;
   return true;
 }
@@ -133,11 +185,6 @@ export function checkExpectations(s: LoadedScenario, r: Pick<BootSessionResult, 
   const problems: string[] = [];
   if ('pass' in def.expect) {
     if (r.verdict !== 'pass') problems.push(`expected every stage up to "${def.expect.pass}" to pass; verdict ${r.verdict}${r.failure ? ` at ${r.failure.stage} [${r.failure.code}]: ${r.failure.message}` : ''}`);
-    for (const x of def.ledger ?? []) {
-      if (!r.ledger.some((e) => ledgerMatches(e, x, serial))) {
-        problems.push(`ledger lacks ${x.method ?? 'any'} ${x.path}${x.query ? ` with ${JSON.stringify(x.query).replaceAll('${serial}', serial)}` : ''}; it holds: ${r.ledger.map((e) => `${e.method} ${e.url}`).join(', ') || 'nothing'}`);
-      }
-    }
   } else {
     const failed = r.stages.find((st) => st.status === 'failed');
     if (r.verdict !== 'fail') problems.push(`expected the boot to fail at "${def.expect.failAt}"; verdict ${r.verdict}`);
@@ -148,6 +195,7 @@ export function checkExpectations(s: LoadedScenario, r: Pick<BootSessionResult, 
       problems.push(`expected lint to report ${lintCode} before the boot; it reported: ${r.report.lint.filter((f) => f.severity !== 'info').map((f) => f.code).join(', ') || 'no errors or warnings'}`);
     }
   }
+  problems.push(...checkLedger(def, r.ledger, r.report.dns ?? [], serial));
   for (const text of def.console ?? []) if (!r.consoleText.includes(text)) problems.push(`console never showed "${text}"`);
   const lines = new Set(r.consoleText.split('\n'));
   for (const line of def.consoleLines ?? []) if (!lines.has(line)) problems.push(`console never showed the exact line ${JSON.stringify(line)}${nearest(r.consoleText, line)}`);

@@ -1,3 +1,4 @@
+import { isValidHostName } from '../network/private-network.ts';
 import { BootchainError } from '../errors.ts';
 import { STAGE_IDS } from '../stages/ladder.ts';
 import type { ScenarioDefinition } from './define.ts';
@@ -56,9 +57,35 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
   if (!CORE_STAGES.includes(stage) && !own.includes(stage)) fail(file, 'pass' in v.expect ? 'expect.pass' : 'expect.failAt', `names unknown stage "${stage}"; stages: ${[...CORE_STAGES, ...own].join(', ')}`);
   if (v.expect.code !== undefined && typeof v.expect.code !== 'string') fail(file, 'expect.code', 'must be a failure-catalog code string');
   if (v.expect.lint !== undefined && (typeof v.expect.lint !== 'string' || !v.expect.lint.startsWith('LINT_'))) fail(file, 'expect.lint', 'must be a lint code such as LINT_NO_BOOTABLE_PARTITION');
+  const checkRoutes = (routes: unknown, field: string): void => {
+    if (!Array.isArray(routes)) fail(file, field, 'must be an array of routes');
+    (routes as unknown[]).forEach((r: unknown, i: number) => {
+      if (!isObj(r)) fail(file, `${field}[${i}]`, 'must be a route object');
+      for (const k of ['truncateTo', 'stallAfterBytes', 'trickleBytesPerSec'] as const) if (r[k] !== undefined && (!Number.isInteger(r[k]) || (r[k] as number) < 0)) fail(file, `${field}[${i}].${k}`, 'must be a non-negative integer');
+      if (r.redirect !== undefined && typeof r.redirect !== 'string') fail(file, `${field}[${i}].redirect`, 'must be a URL or a stub path');
+      if (r.headers !== undefined && (!isObj(r.headers) || Object.values(r.headers).some((h) => typeof h !== 'string'))) fail(file, `${field}[${i}].headers`, 'must map header names to strings');
+    });
+  };
+  if (v.network !== undefined && v.network !== 'private' && v.network !== 'user') fail(file, 'network', 'must be "private" (the default: a network namespace per boot) or "user" (QEMU user networking)');
+  if (v.hosts !== undefined) {
+    if (!isObj(v.hosts)) fail(file, 'hosts', "must map host names to { routes } | { dir } | 'down' | 'blackhole'");
+    if (v.network === 'user') fail(file, 'hosts', 'needs the private network (drop network: "user")');
+    for (const [name, h] of Object.entries(v.hosts)) {
+      const f = `hosts["${name}"]`;
+      if (!isValidHostName(name)) fail(file, f, 'is not a valid DNS host name (letters, digits, "-" and dots, e.g. ipxe1.example.org)');
+      if (h === 'down' || h === 'blackhole') continue;
+      if (!isObj(h)) fail(file, f, "must be { routes: [...] }, { dir: 'folder' }, 'down' or 'blackhole'");
+      const keys = Object.keys(h);
+      const extra = keys.filter((k) => k !== 'routes' && k !== 'dir');
+      if (extra.length) fail(file, `${f}.${extra[0]}`, `is not a host field: a host is { routes }, { dir }, 'down' or 'blackhole' — one of them, not routes and ${extra[0]}`);
+      if ((h.routes === undefined) === (h.dir === undefined)) fail(file, f, 'needs exactly one of `routes` or `dir`');
+      if (h.dir !== undefined && typeof h.dir !== 'string') fail(file, `${f}.dir`, 'must be a folder path');
+      if (h.routes !== undefined) checkRoutes(h.routes, `${f}.routes`);
+    }
+  }
   if (v.routes !== undefined) {
-    if (!Array.isArray(v.routes)) fail(file, 'routes', 'must be an array of routes');
-    v.routes.forEach((r: unknown, i: number) => {
+    checkRoutes(v.routes, 'routes');
+    (v.routes as unknown[]).forEach((r: unknown, i: number) => {
       if (!isObj(r) || typeof r.path !== 'string' || !r.path.startsWith('/')) fail(file, `routes[${i}].path`, 'must be a path starting with "/"');
       if (r.status !== undefined && (typeof r.status !== 'number' || r.status < 100 || r.status > 599)) fail(file, `routes[${i}].status`, 'must be an HTTP status code 100-599');
       if (r.delayMs !== undefined && (typeof r.delayMs !== 'number' || !(r.delayMs >= 0))) fail(file, `routes[${i}].delayMs`, 'must be a non-negative number of milliseconds');
@@ -77,11 +104,21 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
   if (v.ledger !== undefined) {
     if (!Array.isArray(v.ledger)) fail(file, 'ledger', 'must be an array of expected requests');
     v.ledger.forEach((x: unknown, i: number) => {
-      if (!isObj(x) || typeof x.path !== 'string' || !x.path.startsWith('/')) fail(file, `ledger[${i}].path`, 'must be a request path starting with "/"');
+      if (!isObj(x)) fail(file, `ledger[${i}]`, 'must be { method?, host?, path?, query?, status?, count? }');
+      if (x.path !== undefined && (typeof x.path !== 'string' || !x.path.startsWith('/'))) fail(file, `ledger[${i}].path`, 'must be a request path starting with "/"');
+      if (x.count !== undefined && (!Number.isInteger(x.count) || (x.count as number) < 0)) fail(file, `ledger[${i}].count`, 'must be a non-negative integer (0: never asked)');
+      if (x.host !== undefined && typeof x.host !== 'string') fail(file, `ledger[${i}].host`, 'must be a host name');
       if (x.query !== undefined && (!isObj(x.query) || Object.values(x.query).some((q) => typeof q !== 'string'))) fail(file, `ledger[${i}].query`, 'must map query names to strings');
     });
   }
   if (v.console !== undefined && (!Array.isArray(v.console) || v.console.some((c: unknown) => typeof c !== 'string'))) fail(file, 'console', 'must be an array of strings');
+  if (v.dns !== undefined) {
+    if (!Array.isArray(v.dns)) fail(file, 'dns', 'must be an array of { name, type?, answered?, count? }');
+    v.dns.forEach((x: unknown, i: number) => {
+      if (!isObj(x) || typeof x.name !== 'string') fail(file, `dns[${i}].name`, 'must be a host name');
+      if (x.count !== undefined && (!Number.isInteger(x.count) || (x.count as number) < 0)) fail(file, `dns[${i}].count`, 'must be a non-negative integer');
+    });
+  }
   if (v.consoleLines !== undefined && (!Array.isArray(v.consoleLines) || v.consoleLines.some((c: unknown) => typeof c !== 'string'))) fail(file, 'consoleLines', 'must be an array of strings (whole console lines)');
   return v as unknown as ScenarioDefinition;
 }

@@ -104,3 +104,23 @@ function withIpxeCode(base: FailureMatch, hex: string): FailureMatch {
   }
   return r;
 }
+
+/**
+ * A chained download that iPXE fetched "ok" but cannot run as a script: an HTML page, or text without the
+ * `#!ipxe` line. iPXE then runs the bytes as a PXE boot program, which hangs (or prints garbage): the stub
+ * sees what it served, so the failure is named at `chain` instead of a timeout later.
+ */
+export function notAScriptFailure(e: { bodyKind?: string; url: string; status: number; bytes: number; headers?: Record<string, string>; host?: string }): FailureMatch | null {
+  if (e.status < 200 || e.status > 299 || (e.bodyKind !== 'html' && e.bodyKind !== 'text')) return null;
+  const what = e.bodyKind === 'html' ? 'an HTML page' : 'text without a `#!ipxe` first line';
+  return {
+    code: 'CHAIN_NOT_A_SCRIPT',
+    stage: 'chain',
+    message: `${e.host ?? ''}${e.url} answered ${e.status} with ${what} (${e.bytes} bytes)`,
+    cause: `the server answered ${what} where iPXE expected a script: iPXE runs it as a PXE boot program, which hangs`,
+    hint: e.bodyKind === 'html' ? 'the server (or a proxy/portal in front of it) sent an error page with status 200: serve the iPXE script, and errors with a 4xx/5xx status' : 'start the chained script with the line #!ipxe',
+    prompt: false,
+    fallThrough: false,
+    infra: false,
+  };
+}

@@ -176,8 +176,12 @@ const EVALUATORS: Record<CoreStageId, (ctx: EvidenceContext, from: Cursor) => St
   chain: (ctx, from) => {
     for (const req of ctx.facts) {
       if (req.kind !== 'request' || req.tEnd < from.t || req.entry.status < 200 || req.entry.status > 299) continue;
-      // iPXE prints "URL... ok" after the download; the line may reach us before the stub's event.
-      const ok = find(ctx, from.t, (f) => f.kind === 'line' && urlOkMatches(f.text, req.entry.path));
+      // An HTML page or text without #!ipxe was fetched "ok" but cannot run: not the chained config.
+      if (req.entry.bodyKind === 'html' || req.entry.bodyKind === 'text') continue;
+      // iPXE prints "URL... ok" after the download (the URL it was asked for: a redirect's first path counts);
+      // the line may reach us before the stub's event.
+      const paths = [req.entry.path, ...ctx.facts.filter((f) => f.kind === 'request' && f.entry.status >= 300 && f.entry.status < 400 && f.t <= req.t && f.tEnd >= from.t).map((f) => (f as { entry: { path: string } }).entry.path)];
+      const ok = find(ctx, from.t, (f) => f.kind === 'line' && paths.some((p) => urlOkMatches(f.text, p)));
       if (ok >= 0) return pass(Math.max(at(req, from.t), at(ctx.facts[ok]!, from.t)), [describeFact(req), describeFact(ctx.facts[ok]!)]);
     }
     return null;

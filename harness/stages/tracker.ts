@@ -3,7 +3,7 @@ import type { DiskMap } from '../image/types.ts';
 import { WrapJoiner } from '../console/wrap.ts';
 import { DiskRegions } from './disk-regions.ts';
 import { type Fact } from './facts.ts';
-import { matchFailure, type FailureMatch } from './failure-catalog.ts';
+import { matchFailure, notAScriptFailure, type FailureMatch } from './failure-catalog.ts';
 import { STAGE_IDS, STAGE_TITLES, type CoreStageId, type FailureInfo, type StageId, type StageResult, type Verdict } from './ladder.ts';
 import { expectedFor, missingFor } from './expectations.ts';
 import { evaluateStage, type Cursor, type EvidenceContext, type ScriptSource, type StageDef, type StageOutcome } from './stage-evidence.ts';
@@ -134,9 +134,12 @@ export class StageTracker {
         this.addFact({ kind: 'read', atMs: e.atMs, t: e.atMs, tEnd: e.atMs, guestMs, offset: e.offset, bytes: e.bytes, roles });
         break;
       }
-      case 'request':
+      case 'request': {
         this.addFact({ kind: 'request', atMs: e.atMs, t: e.atMs, tEnd: e.atMs, guestMs: null, entry: e.entry });
+        const notScript = notAScriptFailure(e.entry);
+        if (notScript) this.onFailure(notScript, e.atMs);
         break;
+      }
       case 'exit':
         this.advance();
         if (this.final) return;

@@ -1,0 +1,119 @@
+import type { LedgerEntry } from '../events.ts';
+import { BootchainError } from '../errors.ts';
+import { startDnsStub, type DnsQueryEntry, type DnsStub } from './dns-stub.ts';
+import { SLIRP_HOST, startHttpStub, type HttpStub } from './http-stub.ts';
+import type { RouteDef } from './routes.ts';
+import { openSandbox, type NetworkSandbox, type SandboxPrivilege } from './sandbox.ts';
+
+/**
+ * How the guest's network is made.
+ * - `private` (default): QEMU user networking inside the boot's own network namespace; hosts are served on
+ *   port 80 under their real names by a DNS stub, and nothing else is reachable.
+ * - `user`: QEMU user networking in the host's namespace (the stub on a free port of 127.0.0.1, reached as
+ *   10.0.2.2:PORT; real names resolve through the host's DNS). Explicit choice only.
+ */
+export type NetworkChoice = 'private' | 'user';
+
+/** A host name the guest can reach, and what it finds there. */
+export interface VirtualHost {
+  name: string;
+  /** `routes`: served on port 80; `down`: connection refused; `blackhole`: no answer at all (SYNs dropped). */
+  serve: { routes: RouteDef[] } | 'down' | 'blackhole';
+}
+
+export interface PrivateNetworkOptions {
+  /** Served at the guest's 10.0.2.2:80 (the DHCP filename / `{{stub}}` routes). */
+  defaultRoutes: RouteDef[];
+  hosts: VirtualHost[];
+  startedAt: number;
+  marker: string;
+  signal?: AbortSignal;
+}
+
+export interface PrivateNetwork {
+  readonly privilege: SandboxPrivilege;
+  /** Argv prefix that runs QEMU inside. */
+  readonly wrapper: string[];
+  /** The 10.0.2.2 stub first, then one per served host. */
+  readonly stubs: HttpStub[];
+  readonly dns: DnsStub;
+  /** Where each name resolves (host name → address). */
+  readonly addresses: ReadonlyMap<string, string>;
+  /** Every request of every stub, in arrival order. */
+  ledger(): LedgerEntry[];
+  dnsQueries(): DnsQueryEntry[];
+  close(): Promise<void>;
+}
+
+/** Addresses handed to virtual hosts: RFC 2544's benchmarking range, never a production network. */
+const HOST_NET = '198.18.0.';
+const FIRST_HOST = 10;
+/** A valid DNS name: labels of letters, digits and inner hyphens, 1..63 each, 253 in all. */
+const DNS_NAME_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+export function isValidHostName(name: string): boolean {
+  return DNS_NAME_RE.test(name) && !/^\d+(\.\d+){3}$/.test(name);
+}
+
+/** Checks virtual hosts (names, duplicates) with errors that name the host. */
+export function validateHosts(hosts: VirtualHost[], where = 'hosts'): void {
+  const seen = new Set<string>();
+  for (const h of hosts) {
+    if (!isValidHostName(h.name)) throw new BootchainError('HOST_NAME_INVALID', `${where}: "${h.name}" is not a valid DNS host name`, 'use letters, digits, "-" and dots, e.g. ipxe1.example.org');
+    const key = h.name.toLowerCase();
+    if (seen.has(key)) throw new BootchainError('HOST_DUPLICATE', `${where}: host "${h.name}" is given twice`, 'give each host name once');
+    seen.add(key);
+  }
+}
+
+/**
+ * Opens the boot's private network: the namespace, the DNS stub, the default stub (10.0.2.2:80) and one
+ * HTTP stub per served host. One owner: close() ends all of them (idempotent).
+ */
+export async function openPrivateNetwork(o: PrivateNetworkOptions): Promise<PrivateNetwork> {
+  validateHosts(o.hosts);
+  const addresses = new Map<string, string>();
+  o.hosts.forEach((h, i) => addresses.set(h.name.toLowerCase(), `${HOST_NET}${FIRST_HOST + i}`));
+  const served = o.hosts.filter((h) => typeof h.serve === 'object');
+  const sandbox: NetworkSandbox = await openSandbox(
+    {
+      http: [{ ip: '127.0.0.1', port: 80 }, ...served.map((h) => ({ ip: addresses.get(h.name.toLowerCase())!, port: 80 }))],
+      unreachable: o.hosts.filter((h) => h.serve === 'blackhole').map((h) => addresses.get(h.name.toLowerCase())!),
+      dns: { ip: '127.0.0.1', port: 53 },
+    },
+    o.signal,
+  );
+  const stubs: HttpStub[] = [];
+  let dns: DnsStub | null = null;
+  try {
+    const listenerOf = (ip: string) => sandbox.http.find((l) => l.ip === ip)!.server;
+    stubs.push(await startHttpStub({ routes: o.defaultRoutes, startedAt: o.startedAt, marker: o.marker, listen: listenerOf('127.0.0.1'), listenPort: 80, guestHost: SLIRP_HOST, hostName: SLIRP_HOST }));
+    for (const h of served) {
+      const ip = addresses.get(h.name.toLowerCase())!;
+      const routes = (h.serve as { routes: RouteDef[] }).routes;
+      stubs.push(await startHttpStub({ routes, startedAt: o.startedAt, marker: o.marker, listen: listenerOf(ip), listenPort: 80, guestHost: h.name, hostName: h.name }));
+    }
+    dns = startDnsStub(sandbox.dns, addresses, o.startedAt);
+  } catch (e) {
+    await Promise.allSettled(stubs.map((s) => s.close()));
+    await sandbox.close();
+    throw e;
+  }
+  let closed: Promise<void> | null = null;
+  const dnsStub = dns;
+  return {
+    privilege: sandbox.privilege,
+    wrapper: sandbox.wrapper,
+    stubs,
+    dns: dnsStub,
+    addresses,
+    ledger: () => stubs.flatMap((s) => s.ledger).sort((a, b) => a.atMs - b.atMs),
+    dnsQueries: () => [...dnsStub.queries],
+    close: () =>
+      (closed ??= (async () => {
+        await Promise.allSettled(stubs.map((s) => s.close()));
+        dnsStub.close();
+        await sandbox.close();
+      })()),
+  };
+}

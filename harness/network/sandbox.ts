@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket as DgramSocket } from 'node:dgram';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BootchainError } from '../errors.ts';
+import { projectRoot } from '../project-root.ts';
+import { registerCleanup, registerExitKill } from '../reaper.ts';
+
+/** How the namespace is made: as root, or through a user namespace (rootless). */
+export type SandboxPrivilege = 'root' | 'user-namespace';
+
+export interface SandboxSpec {
+  /** TCP listeners on port 80 to open inside, one per served host address. */
+  http: Array<{ ip: string; port: number }>;
+  /** Addresses whose packets go nowhere (a host that is `blackhole`: SYNs dropped, iPXE times out). */
+  unreachable: string[];
+  /** Where the DNS stub answers inside (slirp's DNS proxy asks the resolv.conf nameserver). */
+  dns: { ip: string; port: number };
+}
+
+/**
+ * One boot's private network: a network + mount namespace with only a loopback, in which every IPv4
+ * address is local (so an undeclared address is refused at once and nothing can leave), resolv.conf says
+ * `nameserver 127.0.0.1`, and the listeners for the stubs are open. QEMU joins it through `wrapper`.
+ */
+export interface NetworkSandbox {
+  readonly privilege: SandboxPrivilege;
+  /** PID holding the namespaces. */
+  readonly pid: number;
+  /** Argv prefix that runs a command (QEMU) inside the namespaces. */
+  readonly wrapper: string[];
+  /** The listening sockets, opened inside and served outside. */
+  readonly http: Array<{ ip: string; port: number; server: Server }>;
+  readonly dns: DgramSocket;
+  close(): Promise<void>;
+}
+
+const SETUP_MS = 10_000;
+const HOLDER = 'harness/network/ns-holder.cjs';
+
+/** Shell steps run inside the fresh namespaces before the holder starts. */
+function setupScript(unreachable: string[]): string {
+  const routes = unreachable.map((ip) => `ip route add unreachable ${ip}/32 && `).join('');
+  return [
+    'set -e',
+    'ip link set lo up',
+    // Every IPv4 address is this namespace's own: a connection to anything not served is refused at once.
+    'ip route add local default dev lo',
+    routes ? routes.slice(0, -4) : ':',
+    'mount --bind "$0" /etc/resolv.conf',
+    'echo ns >&3',
+    'exec 3>&-',
+    'exec "$@"',
+  ].join('\n');
+}
+
+/** Opens a private network for one boot (owner: close() is idempotent, registered with the reaper). */
+export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Promise<NetworkSandbox> {
+  const privilege: SandboxPrivilege = process.getuid?.() === 0 ? 'root' : 'user-namespace';
+  const dir = await mkdtemp(join(tmpdir(), 'bootchain-net-'));
+  const resolv = join(dir, 'resolv.conf');
+  await writeFile(resolv, `nameserver ${spec.dns.ip}\n`);
+  const ns = privilege === 'root' ? ['--net', '--mount'] : ['--user', '--map-root-user', '--net', '--mount'];
+  const argv = ['--pdeathsig', 'KILL', '--', 'unshare', ...ns, '--', 'sh', '-c', setupScript(spec.unreachable), resolv, process.execPath, join(projectRoot(), HOLDER), JSON.stringify({ http: spec.http, dns: spec.dns })];
+  let child: ChildProcess;
+  try {
+    child = spawn('setpriv', argv, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'ipc'], detached: false });
+  } catch (e) {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+  let closed: Promise<void> | null = null;
+  const http: NetworkSandbox['http'] = [];
+  let dns: DgramSocket | null = null;
+  const killNow = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  const offExit = registerExitKill(killNow);
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      for (const h of http) h.server.close();
+      try {
+        dns?.close();
+      } catch {
+        /* already closed */
+      }
+      if (child.connected) child.disconnect();
+      killNow();
+      if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+      await rm(dir, { recursive: true, force: true });
+      offExit();
+      offCleanup();
+    })());
+  const offCleanup = registerCleanup(close);
+  let stderr = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => (stderr += d));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer from the namespace holder within ${SETUP_MS} ms`)), SETUP_MS);
+      const onAbort = (): void => reject(signal?.reason ?? new Error('aborted'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = (e?: Error): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (e) reject(e);
+        else resolve();
+      };
+      child.once('error', (e) => done(e));
+      child.once('exit', (code, sig) => done(new Error(`the namespace setup ended (${sig ?? `exit ${code}`})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`)));
+      child.on('message', (m: { kind: string; ip?: string; port?: number; message?: string }, handle: unknown) => {
+        if (m.kind === 'http' && handle) http.push({ ip: m.ip!, port: m.port!, server: handle as Server });
+        else if (m.kind === 'dns' && handle) dns = handle as DgramSocket;
+        else if (m.kind === 'error') done(new Error(`inside the namespace: ${m.message}`));
+        else if (m.kind === 'ready') done();
+      });
+    });
+  } catch (e) {
+    await close();
+    if ((e as Error).name === 'AbortError' || signal?.aborted) throw e;
+    throw new BootchainError(
+      'NETNS_UNAVAILABLE',
+      `cannot create the boot's private network (${privilege === 'root' ? 'unshare --net --mount' : 'unshare --user --map-root-user --net --mount'}): ${(e as Error).message}`,
+      privilege === 'root'
+        ? 'check that util-linux (unshare, nsenter, setpriv) and iproute2 (ip) are installed and that this container may create namespaces (docker: --privileged or --cap-add SYS_ADMIN); or pass --network user for QEMU user networking without a private network (production hostnames are then not served)'
+        : 'run as root, or allow unprivileged user namespaces (sysctl -w kernel.unprivileged_userns_clone=1 on Debian kernels, user.max_user_namespaces > 0); or pass --network user for QEMU user networking without a private network (production hostnames are then not served)',
+      { cause: e },
+    );
+  }
+  child.stderr!.removeAllListeners('data');
+  const pid = child.pid!;
+  const wrapper = ['nsenter', `--target=${pid}`, ...(privilege === 'root' ? [] : ['--user', '--preserve-credentials']), '--net', '--mount', `--wd=${process.cwd()}`, '--'];
+  return { privilege, pid, wrapper, http, dns: dns!, close };
+}
