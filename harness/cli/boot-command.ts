@@ -13,6 +13,7 @@ import { withInterrupt } from './interrupt.ts';
 import { formatLintFindings } from '../lint/index.ts';
 import { BASELINE_FLAGS, applyBaseline, preflightBaseline } from './baseline-options.ts';
 import type { CliIo } from './io.ts';
+import { isValidHostName, type VirtualHost } from '../network/private-network.ts';
 
 export async function runBoot(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -29,11 +30,16 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       'icount-shift': { type: 'string' },
       timeout: { type: 'string', default: '120' },
       artifacts: { type: 'string' },
+      host: { type: 'string', multiple: true },
+      until: { type: 'string' },
+      network: { type: 'string', default: 'private' },
       ...BASELINE_FLAGS,
     },
   });
   const input = positionals[0];
   if (!input || positionals.length > 1) throw new BootchainError('USAGE', 'boot takes exactly one IMAGE (a raw or .img.gz disk image)', 'e.g. npx bootchain boot dist/hypersolid-cloud.img --json');
+  const until = values.until;
+  if (until !== undefined && until.trim() === '') throw new BootchainError('USAGE', '--until needs the console text to wait for', "e.g. --until 'Select a language'");
   const expect = values.expect as StageId;
   if (!(STAGE_IDS as readonly string[]).includes(expect)) throw new BootchainError('USAGE', `--expect "${expect}" is not a stage`, `stages: ${STAGE_IDS.join(', ')}`);
   if (values.accel !== 'tcg' && values.accel !== 'kvm') throw new BootchainError('USAGE', `--accel must be tcg or kvm, got "${values.accel}"`, 'TCG is the default and the one that works on every host');
@@ -56,6 +62,9 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       if (first) bootfile = `/${first}`;
     }
   }
+  if (values.network !== 'private' && values.network !== 'user') throw new BootchainError('USAGE', `--network must be private or user, got "${values.network}"`, 'private (default): the boot gets its own network namespace; user: QEMU user networking, no isolation');
+  const hosts = parseHostFlags(values.host ?? []);
+  if (hosts.length && values.network === 'user') throw new BootchainError('USAGE', '--host needs the private network', 'drop --network user: hosts are served under their names only inside the boot\'s own network');
   // Bad input must leave nothing behind: check the image before any artifacts folder exists.
   assertImageFile(input);
   await preflightBaseline(values);
@@ -77,7 +86,10 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       machine: { accel: values.accel as 'tcg' | 'kvm', smbiosSerial: values.serial!, ...(values.realtime ? { icountShift: null } : shift !== undefined ? { icountShift: shift } : {}) },
       routes,
       bootfile,
-      finalStage: expect,
+      network: values.network === 'user' ? { mode: 'user' } : { mode: 'private', hosts },
+      // --until TEXT: a stage after the built-in ones that passes when TEXT shows on the console.
+      finalStage: until !== undefined ? 'until' : expect,
+      ...(until !== undefined ? { extraStages: [{ id: 'until', title: `console shows "${until}"`, evidence: new RegExp(until.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) }] } : {}),
       overallTimeoutMs: timeoutS * 1000,
       scriptSource: prepared.scriptSource,
       promptWaitMs: prepared.promptWaitMs,
@@ -98,4 +110,25 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
     const withinBaseline = r.verdict === 'pass' ? await applyBaseline(values, report, r.icountShift, io) : true;
     return r.verdict === 'pass' ? (withinBaseline ? 0 : 1) : r.verdict === 'fail' ? 1 : 2;
   });
+}
+
+/** `--host NAME=DIR` (serve DIR as NAME on port 80), `--host NAME=down`, `--host NAME=blackhole`. */
+export function parseHostFlags(flags: string[]): VirtualHost[] {
+  const hosts: VirtualHost[] = [];
+  for (const f of flags) {
+    const eq = f.indexOf('=');
+    if (eq <= 0 || eq === f.length - 1) throw new BootchainError('USAGE', `--host ${f}: expected NAME=DIR, NAME=down or NAME=blackhole`, 'e.g. --host ipxe1.example.org=./configs');
+    const name = f.slice(0, eq);
+    const what = f.slice(eq + 1);
+    if (!isValidHostName(name)) throw new BootchainError('USAGE', `--host ${f}: "${name}" is not a valid DNS host name`, 'use letters, digits, "-" and dots, e.g. ipxe1.example.org');
+    if (hosts.some((h) => h.name.toLowerCase() === name.toLowerCase())) throw new BootchainError('USAGE', `--host ${name} is given twice`, 'give each host once');
+    if (what === 'down' || what === 'blackhole') {
+      hosts.push({ name, serve: what });
+      continue;
+    }
+    const dir = resolve(what);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new BootchainError('USAGE', `--host ${f}: ${what} is not a directory`, 'pass the folder holding the files that host serves, or down / blackhole');
+    hosts.push({ name, serve: { routes: serveDirRoutes(dir) } });
+  }
+  return hosts;
 }

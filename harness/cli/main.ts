@@ -8,6 +8,7 @@ commands:
   boot IMAGE              boot any raw or .img.gz image through the stage ladder
         [--serve DIR] [--bootfile PATH] [--expect STAGE] [--json] [--serial S] [--realtime | --icount-shift N]
         [--accel tcg|kvm] [--timeout SEC] [--artifacts DIR]
+        [--host NAME=DIR|down|blackhole]... [--network private|user] [--until TEXT]
         [--write-baseline FILE] [--baseline FILE] [--tolerance-ms N] [--tolerance-pct N]
   run [--scenario NAME] [--tag TAG] [--realtime] [--json] [--write-baseline DIR] [--baseline DIR]
                           run scenarios with a live stage table (all when no name)

@@ -6,6 +6,8 @@
 const net = require('node:net');
 const dgram = require('node:dgram');
 
+// spec: { http: [{ ip, port }], dns: { ip, port }, owner: the harness's temp dir for this network (in argv so
+// the process can be told apart from other boots' holders) }.
 const spec = JSON.parse(process.argv[2] || '{}');
 
 function listenTcp(ip, port) {

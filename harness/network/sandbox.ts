@@ -63,7 +63,7 @@ export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Prom
   const resolv = join(dir, 'resolv.conf');
   await writeFile(resolv, `nameserver ${spec.dns.ip}\n`);
   const ns = privilege === 'root' ? ['--net', '--mount'] : ['--user', '--map-root-user', '--net', '--mount'];
-  const argv = ['--pdeathsig', 'KILL', '--', 'unshare', ...ns, '--', 'sh', '-c', setupScript(spec.unreachable), resolv, process.execPath, join(projectRoot(), HOLDER), JSON.stringify({ http: spec.http, dns: spec.dns })];
+  const argv = ['--pdeathsig', 'KILL', '--', 'unshare', ...ns, '--', 'sh', '-c', setupScript(spec.unreachable), resolv, process.execPath, join(projectRoot(), HOLDER), JSON.stringify({ http: spec.http, dns: spec.dns, owner: dir })];
   let child: ChildProcess;
   try {
     child = spawn('setpriv', argv, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'ipc'], detached: false });

@@ -122,3 +122,49 @@ function rawGet(port: number, p: string): Promise<string> {
     s.on('error', reject);
   });
 }
+
+t.test('route faults: redirect, truncate, stall, trickle — and the ledger says what was sent', async (t) => {
+  const body = '#!ipxe\necho a config of some length\n';
+  const stub = await startHttpStub({
+    startedAt: Date.now(),
+    routes: [
+      { path: '/moved', redirect: '/here' },
+      { path: '/cut', body, truncateTo: 10 },
+      { path: '/stall', body, stallAfterBytes: 5 },
+      { path: '/slow', body, trickleBytesPerSec: 200 },
+      { path: '/page', body: '<html>error</html>', contentType: 'text/html' },
+    ],
+  });
+  t.teardown(() => stub.close());
+  const raw = (p: string) =>
+    new Promise<{ head: string; body: Buffer; ended: 'end' | 'close' }>((resolve) => {
+      const s = net.createConnection(stub.port, '127.0.0.1', () => s.write(`GET ${p} HTTP/1.1\r\nHost: cfg.example.org\r\nConnection: close\r\n\r\n`));
+      const chunks: Buffer[] = [];
+      s.on('data', (d: Buffer) => chunks.push(d));
+      const done = (ended: 'end' | 'close') => {
+        const all = Buffer.concat(chunks).toString('latin1');
+        const at = all.indexOf('\r\n\r\n');
+        resolve({ head: all.slice(0, at), body: Buffer.from(all.slice(at + 4), 'latin1'), ended });
+      };
+      s.on('end', () => done('end'));
+      s.on('error', () => done('close'));
+    });
+  const moved = await raw('/moved');
+  t.match(moved.head, /^HTTP\/1\.1 302/);
+  t.match(moved.head, /location: http:\/\/10\.0\.2\.2:\d+\/here/i, 'a stub path redirects to the stub as the guest sees it');
+  const cut = await raw('/cut');
+  t.match(cut.head, new RegExp(`content-length: ${body.length}`, 'i'), 'the header promises the whole body');
+  t.equal(cut.body.length, 10, 'only 10 bytes arrive, then the connection closes');
+  const slow = await raw('/slow');
+  t.equal(slow.body.toString(), body, 'a trickle still delivers the whole body');
+  const stalled = raw('/stall');
+  await new Promise((r) => setTimeout(r, 300));
+  await stub.close();
+  t.equal((await stalled).body.length, 5, 'a stall sends 5 bytes, then nothing until the stub closes');
+  const byPath = Object.fromEntries(stub.ledger.map((e) => [e.path, e]));
+  t.match(byPath['/cut'], { status: 200, bytes: 10, cut: true, host: 'cfg.example.org', bodyKind: 'ipxe-script' });
+  t.match(byPath['/stall'], { bytes: 5, cut: true });
+  t.match(byPath['/slow'], { bytes: body.length });
+  t.notOk(byPath['/slow']!.cut);
+  t.match(byPath['/moved'], { status: 302 });
+});
