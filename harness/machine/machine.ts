@@ -81,6 +81,8 @@ export class Machine implements AsyncDisposable {
           `QMP socket path ${paths.qmpSocket} is longer than ${MAX_UNIX_PATH} bytes`,
           'use a shorter tmpRoot',
         );
+      // Without the guest clock QEMU starts running at once (no -S): wait for the gate before spawning it.
+      if (!resolved.guestClock && resolved.startGate) await resolved.startGate;
       m.#spawn();
       await m.#connectQmp(signal);
     } catch (e) {
@@ -186,6 +188,8 @@ export class Machine implements AsyncDisposable {
           now: () => Date.now() - this.startedAt,
           rtcBaseSec: this.options.rtcBaseSec,
         });
+        // Whatever the guest needs from outside (the private network's stubs) is up before it runs.
+        if (this.options.startGate) await this.options.startGate;
         // The guest starts (guest time 0) at `cont`: an exact anchor for the first, unsampled stretch.
         const before = Date.now() - this.startedAt;
         await qmp.execute('cont');

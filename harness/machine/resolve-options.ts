@@ -71,5 +71,6 @@ export function resolveMachineOptions(o: MachineOptions, now = Date.now()): Reso
   };
   if (o.smbiosSerial !== undefined) r.smbiosSerial = o.smbiosSerial;
   if (o.bootfileUrl !== undefined) r.bootfileUrl = o.bootfileUrl;
+  if (o.startGate !== undefined) r.startGate = o.startGate;
   return r;
 }

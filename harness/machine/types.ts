@@ -33,12 +33,14 @@ export interface MachineOptions {
   startedAt?: number;
   /** Argv prefix QEMU runs under (e.g. a network-namespace wrapper). */
   wrapper?: string[];
+  /** The guest starts (`cont`) only once this resolves (e.g. the private network's stubs serve); a rejection ends the start. */
+  startGate?: Promise<unknown>;
 }
 
 export type ResolvedMachineOptions = Required<
-  Omit<MachineOptions, 'smbiosSerial' | 'bootfileUrl' | 'startedAt' | 'wrapper'>
+  Omit<MachineOptions, 'smbiosSerial' | 'bootfileUrl' | 'startedAt' | 'wrapper' | 'startGate'>
 > &
-  Pick<MachineOptions, 'smbiosSerial' | 'bootfileUrl'> & {
+  Pick<MachineOptions, 'smbiosSerial' | 'bootfileUrl' | 'startGate'> & {
     startedAt: number;
     wrapper: string[];
     /** Epoch seconds the guest RTC starts from (`-rtc base=…,clock=vm`); null when extraArgs set their own -rtc. */

@@ -27,16 +27,21 @@ export interface PrivateNetworkOptions {
   hosts: VirtualHost[];
   startedAt: number;
   marker: string;
+  /** Called for each stub as it is created, before it can take a request (ledger events, guest-time delays). */
+  wire?: (stub: HttpStub) => void;
   signal?: AbortSignal;
 }
 
 export interface PrivateNetwork {
   readonly privilege: SandboxPrivilege;
-  /** Argv prefix that runs QEMU inside. */
+  /** Argv prefix that runs QEMU inside (usable as soon as this object exists). */
   readonly wrapper: string[];
-  /** The 10.0.2.2 stub first, then one per served host. */
+  /** The guest URL of the default stub for a path (http://10.0.2.2/PATH). */
+  guestUrl(path: string): string;
+  /** Resolves once every stub serves (QEMU joined meanwhile, paused): gate the guest's start on it. */
+  readonly ready: Promise<void>;
+  /** The 10.0.2.2 stub first, then one per served host (filled when `ready`). */
   readonly stubs: HttpStub[];
-  readonly dns: DnsStub;
   /** Where each name resolves (host name → address). */
   readonly addresses: ReadonlyMap<string, string>;
   /** Every request of every stub, in arrival order. */
@@ -85,35 +90,39 @@ export async function openPrivateNetwork(o: PrivateNetworkOptions): Promise<Priv
   );
   const stubs: HttpStub[] = [];
   let dns: DnsStub | null = null;
-  try {
-    const listenerOf = (ip: string) => sandbox.http.find((l) => l.ip === ip)!.server;
-    stubs.push(await startHttpStub({ routes: o.defaultRoutes, startedAt: o.startedAt, marker: o.marker, listen: listenerOf('127.0.0.1'), listenPort: 80, guestHost: SLIRP_HOST, hostName: SLIRP_HOST }));
-    for (const h of served) {
-      const ip = addresses.get(h.name.toLowerCase())!;
-      const routes = (h.serve as { routes: RouteDef[] }).routes;
-      stubs.push(await startHttpStub({ routes, startedAt: o.startedAt, marker: o.marker, listen: listenerOf(ip), listenPort: 80, guestHost: h.name, hostName: h.name }));
-    }
-    dns = startDnsStub(sandbox.dns, addresses, o.startedAt);
-  } catch (e) {
-    await Promise.allSettled(stubs.map((s) => s.close()));
-    await sandbox.close();
-    throw e;
-  }
+  const serve = async (): Promise<void> => {
+    const { http, dns: dnsSocket } = await sandbox.ready;
+    const listenerOf = (ip: string) => http.find((l) => l.ip === ip)!.server;
+    const add = async (routes: RouteDef[], ip: string, name: string): Promise<void> => {
+      const s = await startHttpStub({ routes, startedAt: o.startedAt, marker: o.marker, listen: listenerOf(ip), listenPort: 80, guestHost: name, hostName: name });
+      o.wire?.(s);
+      stubs.push(s);
+    };
+    await add(o.defaultRoutes, '127.0.0.1', SLIRP_HOST);
+    for (const h of served) await add((h.serve as { routes: RouteDef[] }).routes, addresses.get(h.name.toLowerCase())!, h.name);
+    dns = startDnsStub(dnsSocket, addresses, o.startedAt);
+  };
   let closed: Promise<void> | null = null;
-  const dnsStub = dns;
+  const close = (): Promise<void> =>
+    (closed ??= (async () => {
+      await Promise.allSettled(stubs.map((s) => s.close()));
+      dns?.close();
+      await sandbox.close();
+    })());
+  const ready = serve().catch(async (e: unknown) => {
+    await close();
+    throw e;
+  });
+  ready.catch(() => undefined);
   return {
     privilege: sandbox.privilege,
     wrapper: sandbox.wrapper,
+    guestUrl: (p) => `http://${SLIRP_HOST}${p.startsWith('/') ? p : `/${p}`}`,
+    ready,
     stubs,
-    dns: dnsStub,
     addresses,
     ledger: () => stubs.flatMap((s) => s.ledger).sort((a, b) => a.atMs - b.atMs),
-    dnsQueries: () => [...dnsStub.queries],
-    close: () =>
-      (closed ??= (async () => {
-        await Promise.allSettled(stubs.map((s) => s.close()));
-        dnsStub.close();
-        await sandbox.close();
-      })()),
+    dnsQueries: () => [...(dns?.queries ?? [])],
+    close,
   };
 }

@@ -31,9 +31,11 @@ export interface NetworkSandbox {
   readonly pid: number;
   /** Argv prefix that runs a command (QEMU) inside the namespaces. */
   readonly wrapper: string[];
-  /** The listening sockets, opened inside and served outside. */
-  readonly http: Array<{ ip: string; port: number; server: Server }>;
-  readonly dns: DgramSocket;
+  /**
+   * The listening sockets, opened inside and served outside. They arrive while the holder (a Node process)
+   * starts, after the namespace itself exists: QEMU can join the namespace meanwhile, paused.
+   */
+  readonly ready: Promise<{ http: Array<{ ip: string; port: number; server: Server }>; dns: DgramSocket }>;
   close(): Promise<void>;
 }
 
@@ -72,7 +74,7 @@ export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Prom
     throw e;
   }
   let closed: Promise<void> | null = null;
-  const http: NetworkSandbox['http'] = [];
+  const http: Array<{ ip: string; port: number; server: Server }> = [];
   let dns: DgramSocket | null = null;
   const killNow = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -97,30 +99,9 @@ export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Prom
   let stderr = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (d: string) => (stderr += d));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer from the namespace holder within ${SETUP_MS} ms`)), SETUP_MS);
-      const onAbort = (): void => reject(signal?.reason ?? new Error('aborted'));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const done = (e?: Error): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (e) reject(e);
-        else resolve();
-      };
-      child.once('error', (e) => done(e));
-      child.once('exit', (code, sig) => done(new Error(`the namespace setup ended (${sig ?? `exit ${code}`})${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`)));
-      child.on('message', (m: { kind: string; ip?: string; port?: number; message?: string }, handle: unknown) => {
-        if (m.kind === 'http' && handle) http.push({ ip: m.ip!, port: m.port!, server: handle as Server });
-        else if (m.kind === 'dns' && handle) dns = handle as DgramSocket;
-        else if (m.kind === 'error') done(new Error(`inside the namespace: ${m.message}`));
-        else if (m.kind === 'ready') done();
-      });
-    });
-  } catch (e) {
-    await close();
-    if ((e as Error).name === 'AbortError' || signal?.aborted) throw e;
-    throw new BootchainError(
+  const fail = (e: unknown): BootchainError | Error => {
+    if ((e as Error).name === 'AbortError' || signal?.aborted) return e as Error;
+    return new BootchainError(
       'NETNS_UNAVAILABLE',
       `cannot create the boot's private network (${privilege === 'root' ? 'unshare --net --mount' : 'unshare --user --map-root-user --net --mount'}): ${(e as Error).message}`,
       privilege === 'root'
@@ -128,9 +109,54 @@ export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Prom
         : 'run as root, or allow unprivileged user namespaces (sysctl -w kernel.unprivileged_userns_clone=1 on Debian kernels, user.max_user_namespaces > 0); or pass --network user for QEMU user networking without a private network (production hostnames are then not served)',
       { cause: e },
     );
+  };
+  const ended = (): Error => new Error(`the namespace setup ended${child.signalCode ? ` (${child.signalCode})` : ` (exit ${child.exitCode})`}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`);
+  const within = <T>(p: Promise<T>, what: string): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what} from the namespace holder within ${SETUP_MS} ms`)), SETUP_MS);
+      const onAbort = (): void => reject(signal?.reason ?? new Error('aborted'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const onExit = (): void => reject(ended());
+      child.once('exit', onExit);
+      child.once('error', reject);
+      p.then(resolve, reject).finally(() => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        child.off('exit', onExit);
+      });
+    });
+  // Phase 1: the namespace exists (the setup script wrote "ns" on fd 3): QEMU may join it now.
+  const nsUp = new Promise<void>((resolve) => {
+    const fd3 = child.stdio[3] as NodeJS.ReadableStream;
+    fd3.once('data', () => resolve());
+  });
+  // Phase 2: the holder handed over its listening sockets.
+  const handles = new Promise<void>((resolve, reject) => {
+    child.on('message', (m: { kind: string; ip?: string; port?: number; message?: string }, handle: unknown) => {
+      if (m.kind === 'http' && handle) http.push({ ip: m.ip!, port: m.port!, server: handle as Server });
+      else if (m.kind === 'dns' && handle) dns = handle as DgramSocket;
+      else if (m.kind === 'error') reject(new Error(`inside the namespace: ${m.message}`));
+      else if (m.kind === 'ready') resolve();
+    });
+  });
+  try {
+    await within(nsUp, 'namespace');
+  } catch (e) {
+    await close();
+    throw fail(e);
   }
-  child.stderr!.removeAllListeners('data');
+  const ready = within(handles, 'listening sockets').then(
+    () => {
+      child.stderr!.removeAllListeners('data');
+      return { http, dns: dns! };
+    },
+    async (e: unknown) => {
+      await close();
+      throw fail(e);
+    },
+  );
+  ready.catch(() => undefined); // the caller awaits it; an early failure must not be unhandled meanwhile
   const pid = child.pid!;
   const wrapper = ['nsenter', `--target=${pid}`, ...(privilege === 'root' ? [] : ['--user', '--preserve-credentials']), '--net', '--mount', `--wd=${process.cwd()}`, '--'];
-  return { privilege, pid, wrapper, http, dns: dns!, close };
+  return { privilege, pid, wrapper, ready, close };
 }

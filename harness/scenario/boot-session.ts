@@ -133,27 +133,30 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   let lastSerialAt = 0;
   const reader = new ConsoleReader((line: ConsoleLineEvent) => feed(line));
 
-  const mode = o.network?.mode ?? (o.stub ? 'user' : 'private');
-  let net: PrivateNetwork | null = null;
-  if (mode === 'private') {
-    if (o.stub) throw new Error('runBootSession: a caller-started stub needs network mode "user"');
-    net = await openPrivateNetwork({ defaultRoutes: o.routes, hosts: o.network?.mode === 'private' ? (o.network.hosts ?? []) : [], startedAt: t0, marker: o.marker, ...(o.signal ? { signal: o.signal } : {}) });
-    notes.push(`private network (${net.privilege === 'root' ? 'namespaces as root' : 'user namespace'}): ${[...net.addresses].map(([n, a]) => `${n} → ${a}`).join(', ') || 'no named hosts'}; the stub at 10.0.2.2:80; nothing else reachable`);
-  }
-  const ownStub = !o.stub;
-  const stubs: HttpStub[] = net ? net.stubs : [o.stub ?? (await startHttpStub({ routes: o.routes, startedAt: t0, marker: o.marker }))];
-  const stub = stubs[0]!;
-  const ledger = (): LedgerEntry[] => (net ? net.ledger() : [...stub.ledger]);
-  const dnsQueries = (): DnsQueryEntry[] => net?.dnsQueries() ?? [];
-  for (const s of stubs) {
+  const wire = (s: HttpStub): void => {
     s.startedAt = t0;
     s.onRequest = (e) => feed(e);
     // Route delays count guest time (like stage timeouts): under warp the guest idles through them at once,
     // as it would through the same wait on real hardware. Wall time ends the wait too (a halted guest).
     const wallDelay = s.delay;
     s.delay = (ms, signal) => waitGuest(() => machine?.guestClock ?? null, ms, signal, wallDelay);
+  };
+  const mode = o.network?.mode ?? (o.stub ? 'user' : 'private');
+  let net: PrivateNetwork | null = null;
+  let userStub: HttpStub | null = null;
+  if (mode === 'private') {
+    if (o.stub) throw new Error('runBootSession: a caller-started stub needs network mode "user"');
+    // QEMU joins the namespace as soon as it exists and waits paused until the stubs serve (`startGate`).
+    net = await openPrivateNetwork({ defaultRoutes: o.routes, hosts: o.network?.mode === 'private' ? (o.network.hosts ?? []) : [], startedAt: t0, marker: o.marker, wire, ...(o.signal ? { signal: o.signal } : {}) });
+    notes.push(`private network (${net.privilege === 'root' ? 'namespaces as root' : 'user namespace'}): ${[...net.addresses].map(([n, a]) => `${n} → ${a}`).join(', ') || 'no named hosts'}; the stub at 10.0.2.2:80; nothing else reachable`);
+  } else {
+    userStub = o.stub ?? (await startHttpStub({ routes: o.routes, startedAt: t0, marker: o.marker }));
+    wire(userStub);
   }
-  if (net) net.dns.startedAt = t0;
+  const ownStub = !o.stub;
+  const ledger = (): LedgerEntry[] => (net ? net.ledger() : [...userStub!.ledger]);
+  const dnsQueries = (): DnsQueryEntry[] => net?.dnsQueries() ?? [];
+  const bootfileUrl = o.bootfile ? (net ? net.guestUrl(o.bootfile) : userStub!.guestUrl(o.bootfile)) : null;
   let tick: NodeJS.Timeout | undefined;
   let exited = false;
   let verdictAtMs: number | null = null;
@@ -166,7 +169,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   o.signal?.addEventListener('abort', onAbort);
   try {
     machine = await Machine.start(
-      { ...o.machine, image: o.image, startedAt: t0, ...(o.bootfile ? { bootfileUrl: stub.guestUrl(o.bootfile) } : {}), ...(net ? { wrapper: net.wrapper } : {}) },
+      { ...o.machine, image: o.image, startedAt: t0, ...(bootfileUrl ? { bootfileUrl } : {}), ...(net ? { wrapper: net.wrapper, startGate: net.ready } : {}) },
       {
         onSerial: (chunk, atMs) => {
           lastSerialAt = atMs;
@@ -208,7 +211,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
       await machine?.close();
     } finally {
       if (net) await net.close();
-      else if (ownStub) await stub.close();
+      else if (ownStub) await userStub?.close();
     }
   }
   const result = tracker.result();
