@@ -1,34 +1,96 @@
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import t from 'tap';
+import { LoopMount } from '../../harness/image/loop-mount.ts';
+
+const isRoot = process.getuid?.() === 0;
+
+/** The probes the signal test relies on; the positive control below shows they see a real mount. */
+const MOUNT_RE = /\/tmp\/image-mnt-/;
+const mountsText = (): string => readFileSync('/proc/mounts', 'utf8');
+const loopText = (): string => execFileSync('losetup', ['-a'], { encoding: 'utf8' });
+
+/**
+ * image-mnt mounts (now) whose loop device is backed by a file under `dir` — read from /proc and
+ * /sys only, so it is cheap enough for a stdout handler and not fooled by another build's mount.
+ */
+function imageMountsUnder(dir: string): string[] {
+  const found: string[] = [];
+  for (const line of mountsText().split('\n')) {
+    const [dev, at] = line.split(' ');
+    if (!dev || !at || !MOUNT_RE.test(at)) continue;
+    const loop = /^\/dev\/(loop\d+)$/.exec(dev)?.[1];
+    let backing = '';
+    try {
+      backing = loop ? readFileSync(`/sys/block/${loop}/loop/backing_file`, 'utf8').trim() : '';
+    } catch {
+      // detached meanwhile
+    }
+    if (backing.startsWith(dir)) found.push(`${dev} on ${at} (${backing})`);
+  }
+  return found;
+}
+
+t.test('positive control: the mount and loop probes see a loop mount made like the builder\'s', { skip: !isRoot && 'needs root' }, async (t) => {
+  const dir = t.testdir();
+  const image = join(dir, 'control.img');
+  writeFileSync(image, '');
+  truncateSync(image, 4 << 20);
+  await execa('mke2fs', ['-q', '-F', '-t', 'ext2', '-E', 'offset=1048576', image, '3072k']);
+  // Exactly the builder's owner: mount -o loop,offset=…,sizelimit=… on /tmp/image-mnt-XXXX.
+  const mnt = await LoopMount.open(image, 1 << 20, 3 << 20);
+  t.teardown(() => mnt.close());
+  t.match(mnt.dir, /^\/tmp\/image-mnt-/, 'the mount dir has the builder\'s prefix');
+  t.match(mountsText(), MOUNT_RE, `/proc/mounts shows it:\n${mountsText()}`);
+  t.match(loopText(), dir, `losetup -a shows a loop device backed by the image:\n${loopText()}`);
+  t.equal(imageMountsUnder(dir).length, 1, `the per-dir probe finds it: ${imageMountsUnder(dir).join('; ')}`);
+  await mnt.close();
+  t.notMatch(loopText(), dir, 'after close: no loop device');
+  t.same(imageMountsUnder(dir), [], 'after close: no mount');
+  t.notOk(existsSync(mnt.dir), 'after close: no mount dir');
+});
 
 /**
  * SIGTERM/SIGINT at any moment of a build leaves no mount, loop device, mount dir or temp file.
- * The kill is triggered by the build's own progress lines, so it lands while the mount is held.
+ * The kill is triggered by the build's own progress lines; the extlinux cases are meant to land
+ * while the mount is held, and the test records whether it really was at the moment of the kill.
  */
-t.test('a build killed mid-way leaves nothing behind', { skip: process.getuid?.() !== 0 && 'needs root' }, async (t) => {
+t.test('a build killed mid-way leaves nothing behind', { skip: !isRoot && 'needs root' }, async (t) => {
   const dist = t.testdir();
   const before = new Set(readdirSync('/tmp').filter((d) => d.startsWith('image-mnt-')));
-  const cases = [['SIGTERM', /mke2fs:/], ['SIGINT', /extlinux --install/], ['SIGTERM', /extlinux --install/], ['SIGINT', /GPT written/]] as const;
+  // [signal, trigger, meant to land while the mount is held]
+  const cases = [['SIGTERM', /mke2fs:/, false], ['SIGINT', /extlinux --install/, true], ['SIGTERM', /extlinux --install/, true], ['SIGINT', /GPT written/, false]] as const;
+  let heldKills = 0;
   for (const [sig, trigger] of cases) {
     const child = execa('/bin/sh', ['-c', `exec env -i HOME=/tmp PATH=/usr/local/bin:/usr/bin:/bin "${process.execPath}" bin/bootchain.js build --no-cache --no-gzip --dist ${dist}`], { reject: false, buffer: false });
     let out = '';
+    let atKill: string[] | null = null;
+    const earlier = new Set(imageMountsUnder(dist)); // a leak of an earlier case must not count as this one's mount
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (trigger.test(out) && !child.killed) child.kill(sig);
+      if (trigger.test(out) && !child.killed) {
+        atKill = imageMountsUnder(dist).filter((m) => !earlier.has(m));
+        child.kill(sig);
+      }
     });
     const r = await child;
-    t.comment(`${sig} at ${trigger}: ${r.signal ?? `exit ${r.exitCode}`}`);
+    const held: string[] = atKill ?? [];
+    if (held.length > 0) heldKills++;
+    t.comment(`${sig} at ${trigger}: ${r.signal ?? `exit ${r.exitCode}`}; mount at the kill: ${held.join('; ') || 'none'}`);
+    t.ok(atKill, `the trigger line came and the kill was sent (output:\n${out})`);
     // While it owns something the reaper closes it, then exits with the shell's code for the signal
     // (130 SIGINT, 143 SIGTERM); while it owns nothing the signal's default action ends the process.
     const code = 128 + (os.constants.signals[sig as NodeJS.Signals] ?? 0);
     t.ok(r.signal === sig || r.exitCode === code, `the build ended by the signal (${r.signal ?? `exit ${r.exitCode}`})`);
-    t.notMatch(readFileSync('/proc/mounts', 'utf8'), /\/tmp\/image-mnt-/, `no mount (${sig} at ${trigger})`);
-    t.notMatch(execFileSync('losetup', ['-a'], { encoding: 'utf8' }), dist, 'no loop device');
+    t.notMatch(mountsText(), MOUNT_RE, `no mount (${sig} at ${trigger})`);
+    t.notMatch(loopText(), dist, 'no loop device');
     t.same(readdirSync(dist).filter((f) => f.includes('.tmp-')), [], 'no temp output');
     t.notOk(existsSync(`${dist}/hypersolid-cloud.cache-key`), 'no cache key for an unfinished build');
   }
+  // Otherwise the "no mount / no loop device" checks above never had anything to clean up.
+  t.ok(heldKills >= 1, `at least one kill landed while the build held its loop mount (${heldKills} of ${cases.filter((c) => c[2]).length})`);
   t.same(readdirSync('/tmp').filter((d) => d.startsWith('image-mnt-') && !before.has(d)), [], 'no mount dir left');
 });
