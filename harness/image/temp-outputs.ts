@@ -16,7 +16,9 @@ export class TempOutputs {
 
   constructor(dir: string, name: string) {
     this.#prefix = join(dir, `.${name}.tmp-${process.pid}-${Date.now().toString(36)}`);
-    this.#release = guardSignals(() => this.closeSync());
+    // On a signal the build's own code keeps running until the reaper exits the process, and may create a
+    // temp file after a first removal: remove on the signal and again at exit (registrations stay until close()).
+    this.#release = guardSignals(() => this.#removeAllSync());
   }
 
   /** A temp path for an output with this suffix (e.g. ".img"), removed unless committed. */
@@ -40,6 +42,10 @@ export class TempOutputs {
     this.#release();
     await Promise.all([...this.#paths].map((p) => rm(p, { force: true })));
     this.#paths.clear();
+  }
+
+  #removeAllSync(): void {
+    for (const p of this.#paths) rmSync(p, { force: true });
   }
 
   closeSync(): void {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { openSync, readdirSync, readFileSync, readSync, closeSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync, readSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { buildImage } from '../../harness/image/build-image.ts';
@@ -15,9 +16,13 @@ function readRanges(image: string, ranges: Array<{ start: number; end: number }>
   } finally { closeSync(fd); }
 }
 
+// This process's builds mount under a private TMPDIR, so builds of other test files running at the same time are not counted.
+const TMP = mkdtempSync(join(tmpdir(), 'build-test-'));
+process.env['TMPDIR'] = TMP;
+t.teardown(() => rmSync(TMP, { recursive: true, force: true }));
 const ourLoops = (dir: string) => execFileSync('losetup', ['-a'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(dir));
-const ourMounts = (dir: string) => readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(dir) || / \/tmp\/image-mnt-/.test(l));
-const mntDirs = () => readdirSync('/tmp').filter((d) => d.startsWith('image-mnt-'));
+const ourMounts = (dir: string) => readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(dir) || l.includes(TMP));
+const mntDirs = () => readdirSync(TMP).filter((d) => d.startsWith('image-mnt-'));
 
 function assertSeedLayout(t: Test, map: DiskMap, bootName = 'boot', confName = 'conf') {
   t.equal(map.partitionTable, 'gpt');

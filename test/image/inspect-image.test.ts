@@ -14,7 +14,8 @@ function withMount(img: string, offset: number, size: number, fn: (dir: string) 
   const dir = join(img, '..', `mnt-${offset}`);
   mkdirSync(dir, { recursive: true });
   sh('mount', ['-o', `loop,offset=${offset},sizelimit=${size},noatime`, img, dir]);
-  try { fn(dir); } finally { sh('umount', [dir]); }
+  // sync: the loop device's last writes reach the backing file before debugfs reads it (seen flaky under load)
+  try { fn(dir); } finally { sh('umount', [dir]); sh('sync', []); }
 }
 
 t.test('image built by hand with the seed\'s own commands (sgdisk, mkfs, extlinux)', { skip: !isRoot && 'needs root (loop mount)' }, async (t) => {

@@ -9,7 +9,7 @@ import { LoopMount } from '../../harness/image/loop-mount.ts';
 const isRoot = process.getuid?.() === 0;
 
 /** The probes the signal test relies on; the positive control below shows they see a real mount. */
-const MOUNT_RE = /\/tmp\/image-mnt-/;
+const MOUNT_RE = /\/image-mnt-/;
 const mountsText = (): string => readFileSync('/proc/mounts', 'utf8');
 const loopText = (): string => execFileSync('losetup', ['-a'], { encoding: 'utf8' });
 
@@ -59,13 +59,15 @@ t.test('positive control: the mount and loop probes see a loop mount made like t
  * while the mount is held, and the test records whether it really was at the moment of the kill.
  */
 t.test('a build killed mid-way leaves nothing behind', { skip: !isRoot && 'needs root' }, async (t) => {
-  const dist = t.testdir();
-  const before = new Set(readdirSync('/tmp').filter((d) => d.startsWith('image-mnt-')));
+  const dist = t.testdir({ tmp: {} });
+  // A private TMPDIR: mount dirs of builds in other test files running at the same time are not ours.
+  const tmp = join(dist, 'tmp');
+  const before = new Set(readdirSync(tmp).filter((d) => d.startsWith('image-mnt-')));
   // [signal, trigger, meant to land while the mount is held]
   const cases = [['SIGTERM', /mke2fs:/, false], ['SIGINT', /extlinux --install/, true], ['SIGTERM', /extlinux --install/, true], ['SIGINT', /GPT written/, false]] as const;
   let heldKills = 0;
   for (const [sig, trigger] of cases) {
-    const child = execa('/bin/sh', ['-c', `exec env -i HOME=/tmp PATH=/usr/local/bin:/usr/bin:/bin "${process.execPath}" bin/bootchain.js build --no-cache --no-gzip --dist ${dist}`], { reject: false, buffer: false });
+    const child = execa('/bin/sh', ['-c', `exec env -i HOME=/tmp TMPDIR=${tmp} PATH=/usr/local/bin:/usr/bin:/bin "${process.execPath}" bin/bootchain.js build --no-cache --no-gzip --dist ${dist}`], { reject: false, buffer: false });
     let out = '';
     let atKill: string[] | null = null;
     const earlier = new Set(imageMountsUnder(dist)); // a leak of an earlier case must not count as this one's mount
@@ -85,12 +87,12 @@ t.test('a build killed mid-way leaves nothing behind', { skip: !isRoot && 'needs
     // (130 SIGINT, 143 SIGTERM); while it owns nothing the signal's default action ends the process.
     const code = 128 + (os.constants.signals[sig as NodeJS.Signals] ?? 0);
     t.ok(r.signal === sig || r.exitCode === code, `the build ended by the signal (${r.signal ?? `exit ${r.exitCode}`})`);
-    t.notMatch(mountsText(), MOUNT_RE, `no mount (${sig} at ${trigger})`);
+    t.notMatch(mountsText(), tmp, `no mount (${sig} at ${trigger})`);
     t.notMatch(loopText(), dist, 'no loop device');
-    t.same(readdirSync(dist).filter((f) => f.includes('.tmp-')), [], 'no temp output');
+    t.same(readdirSync(dist).filter((f) => f.includes('.tmp-') && f !== 'tmp'), [], `no temp output (${sig} at ${trigger}: ${r.signal ?? `exit ${r.exitCode}`}; output:\n${out})`);
     t.notOk(existsSync(`${dist}/hypersolid-cloud.cache-key`), 'no cache key for an unfinished build');
   }
   // Otherwise the "no mount / no loop device" checks above never had anything to clean up.
   t.ok(heldKills >= 1, `at least one kill landed while the build held its loop mount (${heldKills} of ${cases.filter((c) => c[2]).length})`);
-  t.same(readdirSync('/tmp').filter((d) => d.startsWith('image-mnt-') && !before.has(d)), [], 'no mount dir left');
+  t.same(readdirSync(tmp).filter((d) => d.startsWith('image-mnt-') && !before.has(d)), [], 'no mount dir left');
 });
