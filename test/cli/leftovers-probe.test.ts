@@ -26,7 +26,8 @@ t.test('the leftovers probe reports a live process, its child and a new temp dir
 
   const seen = await pollFor(() => {
     const l = probeLeftovers(probe);
-    return l.children.length > 0 ? l : null;
+    // Wait for the child to have exec'd sleep (a fresh fork has no command line yet).
+    return l.children.some((c) => c.args.startsWith('sleep')) ? l : null;
   }, 5_000);
   const l = seen ?? probeLeftovers(probe);
   const why = describeLeftovers(l);
