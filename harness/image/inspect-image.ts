@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { runTool } from '../run-tool.ts';
 import { BootchainError } from '../errors.ts';
 import { parseLsP, parseStats, runsToRanges, splitSections, type DirEntry } from './debugfs-output.ts';
+import { detectChain } from './chain-detect.ts';
 import { detectFs } from './fs-detect.ts';
 import { requireTool } from './host-tools.ts';
 import { openFileReader, parsePartitionTable } from './partition-table.ts';
@@ -35,6 +36,19 @@ const joinPath = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${d
  * map is explained in `notes`. Throws only when the file is missing or unreadable.
  */
 export async function inspectImage(path: string): Promise<DiskMap> {
+  const map = await mapImage(path);
+  if (map.sizeBytes >= SECTOR) {
+    const reader = openFileReader(map.image);
+    try {
+      map.chain = detectChain(reader, map);
+    } finally {
+      reader.close();
+    }
+  }
+  return map;
+}
+
+async function mapImage(path: string): Promise<DiskMap> {
   const image = resolve(path);
   try {
     await access(image, constants.R_OK);
@@ -82,6 +96,11 @@ export async function inspectImage(path: string): Promise<DiskMap> {
   }
   map.bootPartition = boot.number;
   const offset = boot.firstLba * SECTOR;
+  if (boot.firstLba === 0) {
+    // An isohybrid-style partition that starts at sector 0: its "first sector" is the MBR itself.
+    map.notes.push(`boot partition ${boot.number} starts at sector 0 (isohybrid style): no partition boot sector of its own`);
+    return map;
+  }
   map.regions.push({ name: 'vbr', kind: 'vbr', partition: boot.number, ranges: [{ start: offset, end: offset + SECTOR }] });
   if (!bootFs.fs.startsWith('ext') || !bootFs.blockSize) {
     map.notes.push(`boot partition ${boot.number} is ${bootFs.fs}, not ext2/3/4: its files are not mapped`);

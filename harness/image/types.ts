@@ -53,6 +53,20 @@ export interface DiskMap {
   regions: Region[];
   /** Why parts of the map are missing (e.g. "partition 1 is not ext2/3/4"), empty when complete. */
   notes: string[];
+  /** The boot chain detected from the image's bytes (absent in maps written before chain detection). */
+  chain?: ChainInfo;
+}
+
+export type MbrCodeKind = 'gptmbr' | 'mbr' | 'altmbr' | 'isohdpfx' | 'grub-boot' | 'zero' | 'unknown';
+
+/** The BIOS boot chain of an image: which ladder judges its boot. */
+export interface ChainInfo {
+  /** The code in the first 440 bytes, and how it was identified (identical host file, or its messages). */
+  mbrCode: { kind: MbrCodeKind; how: string; file?: string };
+  scheme: 'gpt' | 'mbr' | 'iso-hybrid' | 'none';
+  loader: { kind: 'extlinux' | 'syslinux-fat' | 'isolinux' | 'grub' | 'none' | 'unknown'; where?: string };
+  /** The ladder (harness/stages/chains) that judges this chain. */
+  ladder: 'syslinux' | 'isolinux-hybrid' | 'grub' | 'unknown';
 }
 
 /** The layout of an image definition (defaults match the seed). */

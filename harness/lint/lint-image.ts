@@ -8,6 +8,7 @@ import { checkFsFeatures } from './check-fs.ts';
 import { checkSyslinux } from './check-syslinux.ts';
 import type { LintContext } from './lint-context.ts';
 import { finding, type LintFinding } from './types.ts';
+import { checkOtherChain } from './check-chain.ts';
 import type { LintReport } from './types.ts';
 
 /**
@@ -31,12 +32,19 @@ export async function lintImage(imagePath: string, opts: { map?: DiskMap } = {})
         return [finding('warning', 'LINT_CHECK_FAILED', stage, `the ${name} check could not finish on this image: ${(e as Error).message}`, 'the structures it reads are damaged or unusual; boot the image to see what the firmware makes of it')];
       }
     };
-    const findings = [
-      ...(await guarded('disk', 'mbr', () => checkDisk(ctx))),
-      ...(await guarded('file-system', 'vbr', () => checkFsFeatures(ctx))),
-      ...(await guarded('SYSLINUX install', 'ldlinux-sys', () => checkSyslinux(ctx))),
-      ...(await guarded('config', 'config', () => checkConfig(ctx))),
-    ];
+    // The checks that make sense for the detected chain: the SYSLINUX ones only where SYSLINUX boots.
+    const chain = map.chain;
+    const findings: LintFinding[] = [];
+    if (!chain || chain.ladder === 'syslinux') {
+      findings.push(
+        ...(await guarded('disk', 'mbr', () => checkDisk(ctx))),
+        ...(await guarded('file-system', 'vbr', () => checkFsFeatures(ctx))),
+        ...(await guarded('SYSLINUX install', 'ldlinux-sys', () => checkSyslinux(ctx))),
+        ...(await guarded('config', 'config', () => checkConfig(ctx))),
+      );
+    } else {
+      findings.push(...(await guarded('chain', 'mbr', () => checkOtherChain(ctx, chain))));
+    }
     return { image, findings, ms: performance.now() - t0 };
   } finally {
     reader.close();

@@ -2,6 +2,7 @@ import type { FailureInfo, StageResult, Verdict } from '../stages/ladder.ts';
 import type { LedgerEntry } from '../events.ts';
 import type { LintFinding } from '../lint/types.ts';
 import type { DnsQueryEntry } from '../network/dns-stub.ts';
+import type { ChainInfo } from '../image/types.ts';
 
 /** The documented `--json` report (README "JSON report"). Keep the top-level keys stable. */
 export interface BootReport {
@@ -13,6 +14,8 @@ export interface BootReport {
   ledger: LedgerEntry[];
   /** Every DNS question the guest asked in its private network: name, type, answer (null = NXDOMAIN/no record). */
   dns?: DnsQueryEntry[];
+  /** The boot chain detected from the image (MBR code, scheme, loader) and the ladder that judged it. */
+  chain?: ChainInfo;
   artifacts: string;
   image: string;
   scenario: string | null;
@@ -29,6 +32,7 @@ export function toBootReport(x: {
   failure: FailureInfo | null;
   ledger: LedgerEntry[];
   dns?: DnsQueryEntry[];
+  chain?: ChainInfo;
   artifactsDir: string;
   image: string;
   scenario: string | null;
@@ -45,6 +49,7 @@ export function toBootReport(x: {
     verdictAtMs: x.verdictAtMs ?? null,
     ledger: x.ledger,
     dns: x.dns ?? [],
+    ...(x.chain ? { chain: x.chain } : {}),
     artifacts: x.artifactsDir,
     image: x.image,
     scenario: x.scenario,

@@ -4,6 +4,7 @@ import { Machine, resolveMachineOptions, type MachineOptions } from '../machine/
 import { startHttpStub, type RouteDef, type HttpStub } from '../network/index.ts';
 import { openPrivateNetwork, type PrivateNetwork, type VirtualHost } from '../network/private-network.ts';
 import type { DnsQueryEntry } from '../network/dns-stub.ts';
+import { describeChain } from '../image/chain-detect.ts';
 import { ConsoleReader } from '../console/index.ts';
 import { StageTracker, type StageDef, type TrackerResult } from '../stages/index.ts';
 import type { BootEvent, ConsoleLineEvent, LedgerEntry } from '../events.ts';
@@ -98,6 +99,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   const timeline: BootEvent[] = [];
   const lines: ConsoleLineEvent[] = [];
   const notes = [...o.meta.notes];
+  if (o.diskMap?.chain) notes.push(`chain: ${describeChain(o.diskMap.chain)}`);
   const icountShift = resolveMachineOptions({ ...o.machine, image: o.image }).icountShift;
   const tracker = new StageTracker({
     diskMap: o.diskMap,
@@ -241,7 +243,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   const lintIn = await o.meta.lint;
   const lint = Array.isArray(lintIn) ? lintIn : lintIn.findings;
   if (!Array.isArray(lintIn) && lintIn.note) notes.push(lintIn.note);
-  const report = toBootReport({ ...result, ledger: ledger(), dns: dnsQueries(), artifactsDir: dir, wallMs, verdictAtMs, image: o.meta.image, scenario: o.meta.scenario, notes, lint });
+  const report = toBootReport({ ...result, ledger: ledger(), dns: dnsQueries(), ...(o.diskMap?.chain ? { chain: o.diskMap.chain } : {}), artifactsDir: dir, wallMs, verdictAtMs, image: o.meta.image, scenario: o.meta.scenario, notes, lint });
   await Promise.all([
     writeFile(join(dir, 'serial.raw'), reader.raw()),
     writeFile(join(dir, 'console.txt'), reader.text()),

@@ -68,6 +68,8 @@ export interface ScenarioMachine {
 /** Which image a scenario boots. */
 export type ScenarioImage =
   | string
+  /** A prebuilt image file, booted as it is (raw or .img.gz; relative to the scenario file, or absolute). */
+  | { file: string }
   | {
       /** An image definition under images/. */
       name: string;
@@ -125,6 +127,8 @@ export interface ScenarioDefinition {
   ledgerInOrder?: boolean;
   /** DNS questions the guest must have asked. */
   dns?: DnsExpectation[];
+  /** Stages the image's chain does not have: they must be reported `skipped` (and nothing else may be). */
+  skipped?: string[];
   /** Text that must appear on the console. */
   console?: string[];
   /** Lines the console must show exactly, byte for byte (whole lines, after escape codes and wraps). */

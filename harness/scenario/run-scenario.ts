@@ -5,7 +5,7 @@ import { serveDirRoutes, startHttpStub, type RouteDef } from '../network/index.t
 import type { VirtualHost } from '../network/private-network.ts';
 import type { DnsQueryEntry } from '../network/dns-stub.ts';
 import type { LoadedScenario } from './catalog.ts';
-import type { ScenarioRoute, LedgerExpectation, ScenarioDefinition } from './define.ts';
+import type { ScenarioRoute, LedgerExpectation, ScenarioDefinition, ImageCorruption } from './define.ts';
 import { runBootSession, type BootSessionResult } from './boot-session.ts';
 import { prepareBootImage } from './prepare-image.ts';
 import { newArtifactsDir } from '../report/artifacts.ts';
@@ -72,16 +72,25 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
   const stub = network === 'user' ? await startHttpStub({ routes: toRouteDefs(def.routes, s.file), startedAt: t0, marker, port: preferredPort(s.name) }) : null;
   try {
     const stubUrl = stub ? stub.guestUrl('').replace(/\/$/, '') : 'http://10.0.2.2';
-    const img = typeof def.image === 'string' ? { name: def.image } : def.image;
-    const overlay: Record<string, string> = {};
-    for (const [k, v] of Object.entries(img.overlay ?? {})) overlay[k] = v.replaceAll('{{stub}}', stubUrl).replaceAll('{{marker}}', marker);
-    const hasOverlay = Object.keys(overlay).length > 0;
-    const built = await buildImage(
-      { name: img.name, overlay, gzip: false, ...(hasOverlay ? { outName: `scenario-${s.name}` } : {}), ...(o.distDir ? { distDir: o.distDir } : {}) },
-      o.onLog,
-    );
+    let imagePath: string;
+    let corrupt: ImageCorruption[] = [];
+    if (typeof def.image === 'object' && 'file' in def.image) {
+      // A prebuilt image, as it is: nothing is built or changed.
+      imagePath = isAbsolute(def.image.file) ? def.image.file : resolve(dirname(s.file), def.image.file);
+    } else {
+      const img = typeof def.image === 'string' ? { name: def.image } : def.image;
+      const overlay: Record<string, string> = {};
+      for (const [k, v] of Object.entries(img.overlay ?? {})) overlay[k] = v.replaceAll('{{stub}}', stubUrl).replaceAll('{{marker}}', marker);
+      const hasOverlay = Object.keys(overlay).length > 0;
+      const built = await buildImage(
+        { name: img.name, overlay, gzip: false, ...(hasOverlay ? { outName: `scenario-${s.name}` } : {}), ...(o.distDir ? { distDir: o.distDir } : {}) },
+        o.onLog,
+      );
+      imagePath = built.imagePath;
+      corrupt = 'corrupt' in img ? (img.corrupt ?? []) : [];
+    }
     const artifactsDir = await newArtifactsDir(o.artifactsRoot, s.name);
-    const prepared = await prepareBootImage(built.imagePath, { corrupt: 'corrupt' in img ? img.corrupt ?? [] : [], workDir: artifactsDir });
+    const prepared = await prepareBootImage(imagePath, { corrupt, workDir: artifactsDir });
     const serial = def.machine?.smbiosSerial ?? `BC-${s.name}`;
     // Checked once, by the session (it decides on a repro bundle with them), and reused for the outcome.
     let problems: string[] | null = null;
@@ -196,6 +205,11 @@ export function checkExpectations(s: LoadedScenario, r: Pick<BootSessionResult, 
     }
   }
   problems.push(...checkLedger(def, r.ledger, r.report.dns ?? [], serial));
+  const skipped = r.stages.filter((st) => st.status === 'skipped').map((st) => st.id);
+  const wantSkipped = def.skipped ?? [];
+  if (skipped.join(',') !== wantSkipped.join(',')) problems.push(`expected skipped stages [${wantSkipped.join(', ')}], got [${skipped.join(', ')}]`);
+  const implied = r.stages.filter((st) => st.status === 'implied').map((st) => st.id);
+  if ('pass' in def.expect && implied.length) problems.push(`stages ${implied.join(', ')} passed only by implication (no evidence of their own)`);
   for (const text of def.console ?? []) if (!r.consoleText.includes(text)) problems.push(`console never showed "${text}"`);
   const lines = new Set(r.consoleText.split('\n'));
   for (const line of def.consoleLines ?? []) if (!lines.has(line)) problems.push(`console never showed the exact line ${JSON.stringify(line)}${nearest(r.consoleText, line)}`);

@@ -19,6 +19,10 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
   if (typeof v.description !== 'string' || !v.description) fail(file, 'description', 'must be a non-empty string');
   if (typeof v.image === 'string') {
     if (!v.image) fail(file, 'image', 'must name an image under images/');
+  } else if (isObj(v.image) && 'file' in v.image) {
+    if (typeof v.image.file !== 'string' || !v.image.file) fail(file, 'image.file', 'must be the path of a prebuilt image (raw or .img.gz)');
+    const extra = Object.keys(v.image).filter((k) => k !== 'file');
+    if (extra.length) fail(file, `image.${extra[0]}`, 'does not go with image.file (a prebuilt image is booted as it is)');
   } else if (isObj(v.image)) {
     if (typeof v.image.name !== 'string' || !v.image.name) fail(file, 'image.name', 'must name an image under images/');
     if (v.image.overlay !== undefined) {
@@ -37,7 +41,7 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
         for (const k of ['fill', 'offset', 'length'] as const) if (c[k] !== undefined && (!Number.isInteger(c[k]) || (c[k] as number) < 0)) fail(file, `image.corrupt[${i}].${k}`, 'must be a non-negative integer');
       });
     }
-  } else fail(file, 'image', 'must be an image name or { name, overlay?, corrupt? }');
+  } else fail(file, 'image', 'must be an image name, { name, overlay?, corrupt? } or { file }');
   if (!isObj(v.expect)) fail(file, 'expect', 'must be { pass: STAGE } or { failAt: STAGE, code? }');
   const stage = v.expect.pass ?? v.expect.failAt;
   if (typeof stage !== 'string') fail(file, 'expect', 'must have `pass` or `failAt` naming a stage');
@@ -119,6 +123,7 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
       if (x.count !== undefined && (!Number.isInteger(x.count) || (x.count as number) < 0)) fail(file, `dns[${i}].count`, 'must be a non-negative integer');
     });
   }
+  if (v.skipped !== undefined && (!Array.isArray(v.skipped) || v.skipped.some((c: unknown) => typeof c !== 'string'))) fail(file, 'skipped', 'must list stage ids');
   if (v.consoleLines !== undefined && (!Array.isArray(v.consoleLines) || v.consoleLines.some((c: unknown) => typeof c !== 'string'))) fail(file, 'consoleLines', 'must be an array of strings (whole console lines)');
   return v as unknown as ScenarioDefinition;
 }

@@ -129,7 +129,7 @@ const EVALUATORS: Record<CoreStageId, (ctx: EvidenceContext, from: Cursor) => St
     const b = find(ctx, from.t, isLine(FULL_BANNER_RE, { complete: true }));
     if (b < 0) return null;
     const banner = ctx.facts[b]!;
-    if (missingRegions(ctx, ['ldlinux-sys-rest'])) return pass(at(banner, from.t), [describeFact(banner), 'console only: ldlinux.sys is not in the disk map']);
+    if (missingRegions(ctx, ['ldlinux-sys-rest'])) return pass(at(banner, from.t), [describeFact(banner), 'console only: the loader file (ldlinux.sys / isolinux.bin) is not in the disk map']);
     // The banner's first half is printed by sector 1, its rest once the whole file is read: the stage's time is that read.
     const r = find(ctx, from.t, isRead('ldlinux-sys-rest'));
     if (r < 0) return null;

@@ -4,12 +4,15 @@ import { WrapJoiner } from '../console/wrap.ts';
 import { DiskRegions } from './disk-regions.ts';
 import { type Fact } from './facts.ts';
 import { matchFailure, notAScriptFailure, type FailureMatch } from './failure-catalog.ts';
-import { STAGE_IDS, STAGE_TITLES, type CoreStageId, type FailureInfo, type StageId, type StageResult, type Verdict } from './ladder.ts';
+import { ladderFor, ALL_STAGE_TITLES, type ChainLadder } from './chains.ts';
+import { STAGE_TITLES, type CoreStageId, type FailureInfo, type StageId, type StageResult, type Verdict } from './ladder.ts';
 import { expectedFor, missingFor } from './expectations.ts';
 import { evaluateStage, type Cursor, type EvidenceContext, type ScriptSource, type StageDef, type StageOutcome } from './stage-evidence.ts';
 
 export interface TrackerOptions {
   diskMap: DiskMap | null;
+  /** The chain's ladder (default: the one for the disk map's detected chain, else the seed's). */
+  ladder?: ChainLadder;
   finalStage: StageId;
   extraStages?: StageDef[];
   timeouts?: { overallMs: number; stageMs?: Partial<Record<StageId, number>> };
@@ -96,10 +99,13 @@ export class StageTracker {
   private prompt: { match: FailureMatch; atMs: number } | null = null;
   private final: TrackerResult | null = null;
   private readonly allRegions: DiskRegions | null;
+  /** The detected chain's ladder: stage order, what it lacks (skipped), chain-specific evidence. */
+  readonly ladder: ChainLadder;
 
   constructor(private readonly opts: TrackerOptions) {
     for (const s of opts.extraStages ?? []) this.extras.set(s.id, s);
-    const all: StageId[] = [...STAGE_IDS, ...(opts.extraStages ?? []).map((s) => s.id)];
+    this.ladder = opts.ladder ?? ladderFor(opts.diskMap?.chain);
+    const all: StageId[] = [...this.ladder.stages.map((s) => s.id), ...(opts.extraStages ?? []).map((s) => s.id)];
     const end = all.indexOf(opts.finalStage);
     this.ids = end < 0 ? all : all.slice(0, end + 1);
     const regions = opts.diskMap ? new DiskRegions(opts.diskMap) : null;
@@ -180,8 +186,7 @@ export class StageTracker {
       let outcome: StageOutcome = null;
       const held: { idx: number; why: string }[] = [];
       for (; j < this.ids.length; j++) {
-        const id = this.ids[j]!;
-        outcome = evaluateStage(id, this.extras.get(id), this.ctx, this.cursor);
+        outcome = this.evaluate(this.ids[j]!);
         if (outcome?.kind === 'no-source') held.push({ idx: j, why: outcome.why });
         else if (outcome?.kind === 'skip') this.markSkipped(j, outcome.why);
         else break;
@@ -200,6 +205,13 @@ export class StageTracker {
       this.markPassed(j, outcome.t, outcome.evidence);
     }
     if (!this.final && this.next >= this.ids.length) this.finish('pass', null, `final stage ${this.opts.finalStage} passed`);
+  }
+
+  private evaluate(id: StageId): StageOutcome {
+    const step = this.ladder.stages.find((s) => s.id === id);
+    if (step?.skip) return { kind: 'skip', why: step.skip };
+    if (step?.evaluate) return step.evaluate(this.ctx, this.cursor);
+    return evaluateStage(id, this.extras.get(id), this.ctx, this.cursor);
   }
 
   private markPassed(idx: number, t: number, evidence: string[]): void {
@@ -290,7 +302,7 @@ export class StageTracker {
     if (atMs - this.idleSeenAt < IDLE_CONFIRM_MS) return;
     {
       const idle = byGuest ? `${Math.round(guestIdle)} ms of guest time` : `${wallIdle} ms${guestIdle !== null ? ' of wall time; the guest clock stood still (CPU halted?)' : ''}`;
-      this.finishTimeout('STAGE_TIMEOUT', `no console output or disk read for ${idle}`, `${HANG_HINTS[id as CoreStageId] ?? `the ${id} stage hung`}; raise timeouts.stageMs.${id} if it is only slow`, atMs);
+      this.finishTimeout('STAGE_TIMEOUT', `no console output or disk read for ${idle}`, `${HANG_HINTS[id as CoreStageId] ?? this.ladder.stages.find((s) => s.id === id)?.hangHint ?? `the ${id} stage hung`}; raise timeouts.stageMs.${id} if it is only slow`, atMs);
     }
   }
 
@@ -345,5 +357,5 @@ export class StageTracker {
 }
 
 export function stageTitle(id: StageId, extras?: StageDef[]): string {
-  return (STAGE_TITLES as Record<string, string>)[id] ?? extras?.find((s) => s.id === id)?.title ?? id;
+  return (STAGE_TITLES as Record<string, string>)[id] ?? ALL_STAGE_TITLES[id] ?? extras?.find((s) => s.id === id)?.title ?? id;
 }

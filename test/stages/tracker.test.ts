@@ -245,3 +245,21 @@ t.test('an MBR-partitioned disk skips the gpt stage with the reason, never passe
   t.equal(r.verdict, 'pass', diag(r));
   t.match(r.stages.find((s) => s.id === 'gpt'), { status: 'skipped', atMs: null, evidence: [/skipped: MBR partition table: no GPT/] });
 });
+
+t.test('the ISOLINUX ladder: gpt and vbr skipped, mbr proved by the MBR code loading isolinux.bin', async (t) => {
+  const map = { version: 1 as const, image: 'x', sizeBytes: 2 << 20, sectorSize: 512 as const, partitionTable: 'mbr' as const, partitions: [], bootPartition: 1, syslinuxDir: null, notes: [],
+    regions: [{ name: 'mbr', kind: 'mbr' as const, ranges: [{ start: 0, end: 512 }] }],
+    chain: { mbrCode: { kind: 'isohdpfx' as const, how: 'test' }, scheme: 'iso-hybrid' as const, loader: { kind: 'isolinux' as const }, ladder: 'isolinux-hybrid' as const } };
+  const tr = new StageTracker({ diskMap: map, finalStage: 'ldlinux-sys' });
+  const line = (atMs: number, text: string): BootEvent => ({ kind: 'console', atMs, text });
+  tr.consume(line(10, 'SeaBIOS (version 1.16.2)'));
+  tr.consume(line(20, 'Booting from Hard Disk...'));
+  tr.consume({ kind: 'disk-read', atMs: 30, offset: 0, bytes: 512 });
+  tr.consume({ kind: 'disk-read', atMs: 35, offset: 954368, bytes: 2048 });
+  tr.consume(line(40, 'ISOLINUX 6.04 20200816 EHDD Copyright (C) 1994-2015 H. Peter Anvin et al'));
+  const r = tr.result();
+  t.equal(r.verdict, 'pass', diag(r));
+  t.same(r.stages.map((s) => `${s.id}:${s.status}`), ['bios:passed', 'mbr:passed', 'gpt:skipped', 'vbr:skipped', 'ldlinux-sys:passed']);
+  t.match(r.stages[1]!.evidence.join(' | '), /the MBR code loading isolinux\.bin/);
+  t.match(r.stages[2]!.evidence[0], /ISO 9660 hybrid image: no GPT/);
+});
