@@ -46,7 +46,7 @@ export interface LedgerEntry {
   /** The response was cut short on purpose (a truncate/stall/trickle fault) or by the client. */
   cut?: boolean;
   /** What the body was: an iPXE script, an HTML page, other text, binary (a kernel, an NBP), or empty. */
-  bodyKind?: 'ipxe-script' | 'html' | 'text' | 'binary' | 'empty';
+  bodyKind?: 'ipxe-script' | 'html' | 'text' | 'bzimage' | 'binary' | 'empty';
 }
 
 export interface RequestEvent {
@@ -72,4 +72,14 @@ export interface TickEvent {
   guestMs?: number;
 }
 
-export type BootEvent = ConsoleLineEvent | DiskReadEvent | RequestEvent | MachineExitEvent | TickEvent;
+/** Where the guest's CPU was when sampled (taken while the boot shows no progress). */
+export interface CpuSampleEvent {
+  kind: 'cpu';
+  atMs: number;
+  guestMs?: number;
+  halted: boolean;
+  interrupts: boolean;
+  pc: number;
+}
+
+export type BootEvent = ConsoleLineEvent | DiskReadEvent | RequestEvent | MachineExitEvent | TickEvent | CpuSampleEvent;

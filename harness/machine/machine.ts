@@ -8,6 +8,7 @@ import { buildQemuArgv } from './build-argv.ts';
 import { GuestClock } from './guest-clock.ts';
 import { detectInfraError, explainSpawnFailure, lastQemuError } from './infra-error.ts';
 import { QmpClient } from './qmp-client.ts';
+import { parseCpuState, type CpuState } from './cpu-state.ts';
 import { registerCleanup, registerExitKill } from '../reaper.ts';
 import { resolveMachineOptions } from './resolve-options.ts';
 import { findExecutable, groupAlive, killGroup, spawnOwned, type OwnedProcess } from './spawn-owned.ts';
@@ -213,6 +214,16 @@ export class Machine implements AsyncDisposable {
 
 
   /** Saves the VGA screen as PNG via QMP. */
+  /** The CPU's state now (halted? where?), or null when QMP is not up or QEMU has gone. */
+  async cpuState(): Promise<CpuState | null> {
+    if (!this.#qmp || this.#hasExited) return null;
+    try {
+      return parseCpuState(String(await this.#qmp.execute('human-monitor-command', { 'command-line': 'info registers' })));
+    } catch {
+      return null;
+    }
+  }
+
   async screendump(pngPath: string): Promise<void> {
     if (!this.#qmp || this.#closing || this.#hasExited)
       throw new BootchainError('MACHINE_NOT_RUNNING', `Cannot take a screendump to ${pngPath}: QEMU is not running`);

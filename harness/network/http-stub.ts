@@ -256,6 +256,7 @@ export function bodyKind(body: Buffer, contentType: string | undefined): NonNull
   if (body.length === 0) return 'empty';
   const head = body.subarray(0, 512).toString('latin1');
   if (/^#!ipxe\b/.test(head)) return 'ipxe-script';
+  if (body.length > 0x206 && body.toString('latin1', 0x202, 0x206) === 'HdrS') return 'bzimage';
   if (/^\s*</.test(head) || /text\/html/i.test(contentType ?? '')) return 'html';
   // eslint-disable-next-line no-control-regex
   return /^[\x09\x0a\x0d\x20-\x7e]*$/.test(head) ? 'text' : 'binary';

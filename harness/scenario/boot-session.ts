@@ -78,7 +78,7 @@ const PROMPT_GRACE_MS = 2000;
  * probe ~2 s; in real time each is well under a second). The disk-driven stages keep their real-time limits,
  * so a hang there is still caught after 3 s of guest time.
  */
-const WARP_GUEST_STAGE_MS: Partial<Record<StageId, number>> = { 'ldlinux-c32': 20_000, config: 20_000, ipxe: 90_000, script: 30_000, network: 40_000, chain: 40_000 };
+const WARP_GUEST_STAGE_MS: Partial<Record<StageId, number>> = { 'ldlinux-c32': 20_000, config: 20_000, ipxe: 90_000, script: 30_000, network: 40_000, chain: 40_000, kernel: 300_000, init: 300_000 };
 
 /** CPU-bound guest time doubles with each shift step: scale the shift-8 limits above that. */
 function warpGuestLimits(shift: number): Partial<Record<StageId, number>> {
@@ -86,6 +86,8 @@ function warpGuestLimits(shift: number): Partial<Record<StageId, number>> {
   return Object.fromEntries(Object.entries(WARP_GUEST_STAGE_MS).map(([k, v]) => [k, (v ?? 0) * f]));
 }
 const PARTIAL_AFTER_MS = 400;
+const CPU_SAMPLE_AFTER_MS = 300;
+const CPU_SAMPLE_EVERY_MS = 200;
 
 /**
  * Boots one image and tracks it through the ladder. Owns the stub (unless given), the machine and the
@@ -123,6 +125,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     if (g !== null && g !== undefined) e.guestMs = g;
   };
   const feed = (e: BootEvent) => {
+    if (e.kind === 'console' || e.kind === 'disk-read' || e.kind === 'request') lastProgressAt = e.atMs;
     stamp(e);
     if (e.kind !== 'tick') timeline.push(e);
     if (e.kind === 'console') lines.push(e);
@@ -133,6 +136,10 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     if (tracker.done) resolveDone();
   };
   let lastSerialAt = 0;
+  /** Last console line, disk read or request (wall ms): CPU samples are taken only while the guest is silent. */
+  let lastProgressAt = 0;
+  let lastCpuAt = 0;
+  let cpuBusy = false;
   const reader = new ConsoleReader((line: ConsoleLineEvent) => feed(line));
 
   const wire = (s: HttpStub): void => {
@@ -195,6 +202,15 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
           const at = now();
           if (at - lastSerialAt >= PARTIAL_AFTER_MS) reader.flushPartial(at);
           feed({ kind: 'tick', atMs: at });
+          // A silent guest: where is its CPU? (busy work vs a loop vs halted; the tracker decides)
+          if (machine && at - lastProgressAt >= CPU_SAMPLE_AFTER_MS && at - lastCpuAt >= CPU_SAMPLE_EVERY_MS && !cpuBusy) {
+            lastCpuAt = at;
+            cpuBusy = true;
+            void machine.cpuState().then((c) => {
+              cpuBusy = false;
+              if (c && !tracker.done) feed({ kind: 'cpu', atMs: Date.now() - t0, ...c });
+            });
+          }
         }),
       TICK_MS,
     );

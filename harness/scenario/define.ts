@@ -23,6 +23,8 @@ export interface ScenarioRoute {
   stallAfterBytes?: number;
   /** Send the body this slowly. */
   trickleBytesPerSec?: number;
+  /** Serve bootchain's own test OS (built once from Debian's packages, cached): its kernel or its initramfs. */
+  payload?: 'test-kernel' | 'test-initramfs';
 }
 
 /** A named host of the scenario's private network: its routes, a served directory, or a fault. */
@@ -93,6 +95,8 @@ export type ImageCorruption =
 export interface ScenarioStage {
   id: string;
   title?: string;
+  /** The built-in stage it follows: `chain` (default), `kernel` or `init`. Stages of your own keep their order. */
+  after?: 'chain' | 'kernel' | 'init';
   console: string | RegExp;
   /** No-progress limit for this stage (guest ms; default 30 000). */
   noProgressMs?: number;

@@ -1,6 +1,7 @@
 import { join, resolve, dirname, isAbsolute } from 'node:path';
 import { createHash } from 'node:crypto';
 import { buildImage } from '../image/index.ts';
+import { ensurePayload, type Payload } from '../image/payload.ts';
 import { serveDirRoutes, startHttpStub, type RouteDef } from '../network/index.ts';
 import type { VirtualHost } from '../network/private-network.ts';
 import type { DnsQueryEntry } from '../network/dns-stub.ts';
@@ -10,7 +11,7 @@ import { runBootSession, type BootSessionResult } from './boot-session.ts';
 import { prepareBootImage } from './prepare-image.ts';
 import { newArtifactsDir } from '../report/artifacts.ts';
 import type { BootEvent, LedgerEntry } from '../events.ts';
-import { STAGE_IDS, type StageResult } from '../stages/ladder.ts';
+import { STAGE_IDS, type CoreStageId, type StageResult } from '../stages/ladder.ts';
 import type { StageDef } from '../stages/index.ts';
 
 const isCore = (id: string): boolean => (STAGE_IDS as readonly string[]).includes(id);
@@ -43,6 +44,9 @@ function preferredPort(name: string): number {
   return 20000 + (h % 10000);
 }
 
+/** The test OS, once ensured for a scenario that serves it. */
+let payload: Payload | null = null;
+
 function toRouteDefs(routes: ScenarioRoute[] | undefined, file: string): RouteDef[] {
   return (routes ?? []).map((r) => {
     const def: RouteDef = { path: r.path };
@@ -57,6 +61,11 @@ function toRouteDefs(routes: ScenarioRoute[] | undefined, file: string): RouteDe
     if (r.truncateTo !== undefined) def.truncateTo = r.truncateTo;
     if (r.stallAfterBytes !== undefined) def.stallAfterBytes = r.stallAfterBytes;
     if (r.trickleBytesPerSec !== undefined) def.trickleBytesPerSec = r.trickleBytesPerSec;
+    if (r.payload !== undefined) {
+      if (!payload) throw new Error('internal: payload routes need ensurePayload() first');
+      def.file = r.payload === 'test-kernel' ? payload.kernel : payload.initramfs;
+      def.contentType = 'application/octet-stream';
+    }
     return def;
   });
 }
@@ -66,6 +75,8 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
   const def = s.def;
   const marker = `BOOTCHAIN-MARKER-${s.name}`;
   const t0 = Date.now();
+  const allRoutes = [...(def.routes ?? []), ...Object.values(def.hosts ?? {}).flatMap((h) => (typeof h === 'object' && h.routes ? h.routes : []))];
+  if (allRoutes.some((r) => r.payload)) payload ??= await ensurePayload(o.onLog);
   const network = o.network ?? def.network ?? 'private';
   // Private network: the stub is the guest's 10.0.2.2:80, started by the boot session inside the namespace.
   // User networking: a stub on a stable free port of 127.0.0.1, started here (its port is baked into the image).
@@ -118,7 +129,8 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
         return r.verdict === 'error' || problems.length > 0;
       },
       bootfile: def.machine?.bootfile ?? null,
-      finalStage: 'pass' in def.expect ? def.expect.pass : 'failAt' in def.expect && !isCore(def.expect.failAt) ? def.expect.failAt : 'chain',
+      // A failure scenario runs to chain, or on to the stage it expects to fail at when that comes later.
+      finalStage: 'pass' in def.expect ? def.expect.pass : !isCore(def.expect.failAt) || STAGE_IDS.indexOf(def.expect.failAt as CoreStageId) > STAGE_IDS.indexOf('chain') ? def.expect.failAt : 'chain',
       extraStages: scenarioStages(def),
       overallTimeoutMs: def.timeoutMs ?? 120_000,
       scriptSource: prepared.scriptSource,
@@ -231,5 +243,6 @@ export function scenarioStages(def: ScenarioDefinition): StageDef[] {
     ...(x.title ? { title: x.title } : {}),
     evidence: typeof x.console === 'string' ? new RegExp(x.console.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : x.console,
     ...(x.noProgressMs ? { noProgressMs: x.noProgressMs } : {}),
+    ...(x.after ? { after: x.after } : {}),
   }));
 }

@@ -55,6 +55,7 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
       if (typeof x.console !== 'string' && !(x.console instanceof RegExp)) fail(file, `stages[${i}].console`, 'must be text or a RegExp the console line must match');
       if (typeof x.console === 'string' && x.console.trim() === '') fail(file, `stages[${i}].console`, 'must not be empty');
       if (x.noProgressMs !== undefined && (typeof x.noProgressMs !== 'number' || !(x.noProgressMs > 0))) fail(file, `stages[${i}].noProgressMs`, 'must be a positive number of milliseconds');
+      if (x.after !== undefined && !['chain', 'kernel', 'init'].includes(x.after as string)) fail(file, `stages[${i}].after`, 'must be chain, kernel or init');
       own.push(x.id as string);
     });
   }

@@ -74,7 +74,7 @@ export const ISOLINUX_LADDER: ChainLadder = {
     core('gpt', { skip: 'ISO 9660 hybrid image: no GPT' }),
     core('vbr', { skip: 'ISO 9660 hybrid image: the MBR code loads isolinux.bin itself, there is no partition boot sector' }),
     core('ldlinux-sys', { title: 'isolinux.bin loaded and ran (ISOLINUX banner)' }),
-    ...(['ldlinux-c32', 'config', 'ipxe', 'script', 'network', 'chain'] as const).map((id) => core(id)),
+    ...(['ldlinux-c32', 'config', 'ipxe', 'script', 'network', 'chain', 'kernel', 'init'] as const).map((id) => core(id)),
   ],
 };
 
@@ -93,7 +93,7 @@ export const GRUB_LADDER: ChainLadder = {
     core('ldlinux-c32', { skip: 'GRUB chain: no SYSLINUX' }),
     core('config', { skip: "GRUB chain: the configuration is grub.cfg, read in GRUB's normal mode" }),
     core('ipxe', { title: 'iPXE started (linux16)', evaluate: consoleStage(IPXE_START_RE, "iPXE's own output") }),
-    ...(['script', 'network', 'chain'] as const).map((id) => core(id)),
+    ...(['script', 'network', 'chain', 'kernel', 'init'] as const).map((id) => core(id)),
   ],
 };
 

@@ -14,6 +14,8 @@ const EXPECT: Record<string, string> = {
   script: 'the first output after iPXE\'s "Features:" line (script) or "Press Ctrl-B…" (autoboot)',
   network: '"Configuring (net0 …)… ok"',
   chain: 'a 2xx request in the stub ledger and iPXE\'s "<url>... ok" line',
+  kernel: 'a bzImage fetched (ledger) and the kernel\'s own output ("Probing EDD", "Linux version …")',
+  init: 'a console line printed by userspace (not a kernel log line)',
 };
 
 /** Chains of reads whose last missing link names where a silent stage hung. */

@@ -11,6 +11,8 @@ export const STAGE_IDS = [
   'script',
   'network',
   'chain',
+  'kernel',
+  'init',
 ] as const;
 
 export type CoreStageId = (typeof STAGE_IDS)[number];
@@ -29,6 +31,8 @@ export const STAGE_TITLES: Record<CoreStageId, string> = {
   script: 'iPXE boot logic started',
   network: 'iPXE configured the network',
   chain: 'chained config fetched from the stub',
+  kernel: 'the OS kernel was fetched and ran',
+  init: 'userspace started (the initramfs\'s init)',
 };
 
 /**

@@ -11,6 +11,8 @@ export interface StageDef {
   evidence: RegExp;
   /** No-progress timeout for this stage (ms). */
   noProgressMs?: number;
+  /** The built-in stage it follows (default `chain`). */
+  after?: StageId;
 }
 
 export interface EvidenceContext {
@@ -173,6 +175,8 @@ const EVALUATORS: Record<CoreStageId, (ctx: EvidenceContext, from: Cursor) => St
     const f = ctx.facts[i]!;
     return pass(at(f, from.t), f.kind === 'request' ? ['inferred from an HTTP request', describeFact(f)] : [describeFact(f)]);
   },
+  kernel: kernelStage,
+  init: initStage,
   chain: (ctx, from) => {
     for (const req of ctx.facts) {
       if (req.kind !== 'request' || req.tEnd < from.t || req.entry.status < 200 || req.entry.status > 299) continue;
@@ -187,6 +191,33 @@ const EVALUATORS: Record<CoreStageId, (ctx: EvidenceContext, from: Cursor) => St
     return null;
   },
 };
+
+// The kernel's real-mode setup prints through the BIOS (so it shows without console=ttyS0); the decompressed
+// kernel's banner may be glued to it by SeaBIOS's terminal reset: never anchor it at the line start.
+const KERNEL_RAN_RE = /Probing EDD|Linux version \d|Decompressing Linux/;
+const KERNEL_LOG_RE = /^\s*\[\s*\d+\.\d+\]|Probing EDD|^Decompressing Linux|^Booting the kernel|^Parsing ELF/;
+
+/** The OS kernel: a bzImage fetched (ledger), then its own output. */
+function kernelStage(ctx: EvidenceContext, from: Cursor): StageOutcome {
+  const k = find(ctx, from.t, (f) => f.kind === 'request' && f.entry.status >= 200 && f.entry.status < 300 && f.entry.bodyKind === 'bzimage');
+  const ran = find(ctx, from.t, isLine(KERNEL_RAN_RE));
+  // Fetched but silent (`quiet`, or no console for the kernel's messages): only a later stage can show it ran.
+  if (ran < 0) return k >= 0 ? { kind: 'no-source', why: 'the kernel was fetched but printed nothing on the serial console (quiet, or no console=ttyS0)' } : null;
+  const r = ctx.facts[ran]!;
+  if (k < 0) return pass(at(r, from.t), ['kernel fetched: not seen in the ledger (loaded from elsewhere)', describeFact(r)]);
+  const kf = ctx.facts[k]!;
+  return pass(Math.max(at(kf, from.t), at(r, from.t)), [describeFact(kf), describeFact(r)]);
+}
+
+/** Userspace: the first console line after the kernel's and iPXE's last words that is not a kernel log line. */
+function initStage(ctx: EvidenceContext, from: Cursor): StageOutcome {
+  let start = from.t;
+  for (const f of ctx.facts) if (f.kind === 'request' || (f.kind === 'line' && KERNEL_RAN_RE.test(f.text))) start = Math.max(start, f.t);
+  const i = find(ctx, start, (f) => f.kind === 'line' && !f.partial && f.t >= start && f.text.trim() !== '' && !KERNEL_LOG_RE.test(f.text) && !/Linux version \d/.test(f.text) && !URL_OK_RE.test(f.text.trim()) && !/\[script\]$|^\S+ : \d+ bytes/.test(f.text));
+  if (i < 0) return null;
+  const f = ctx.facts[i]!;
+  return pass(at(f, from.t), [`first userspace line: ${describeFact(f)}`]);
+}
 
 export function urlOkMatches(text: string, path: string): boolean {
   const m = URL_OK_RE.exec(text.trim());

@@ -42,7 +42,7 @@ export interface TrackerResult {
 /** Default no-progress timeouts: silent stages are quick; network steps wait on DHCP/TCP timers (~15 s). */
 export const DEFAULT_STAGE_MS: Record<CoreStageId, number> = {
   bios: 5000, mbr: 3000, gpt: 3000, vbr: 3000, 'ldlinux-sys': 3000, 'ldlinux-c32': 3000,
-  config: 5000, ipxe: 8000, script: 6000, network: 20000, chain: 20000,
+  config: 5000, ipxe: 8000, script: 6000, network: 20000, chain: 20000, kernel: 30000, init: 30000,
 };
 const DEFAULT_EXTRA_MS = 30000;
 /** Least wall time before the backstop fires when the guest clock is known but stands still. */
@@ -51,6 +51,12 @@ const WALL_BACKSTOP_MIN_MS = 10000;
 const FROZEN_CLOCK_MS = 1500;
 /** Wall ms a no-progress condition must persist before it ends the run. */
 const IDLE_CONFIRM_MS = 150;
+/**
+ * A silent guest whose CPU samples spread over more than this many bytes of code is busy (decompressing,
+ * testing memory), not stuck in a loop: it gets BUSY_FACTOR times the stage's guest-time limit.
+ */
+const BUSY_SPREAD_BYTES = 4096;
+const BUSY_FACTOR = 8;
 
 /** What a hang at each stage usually means, and what to do about it. */
 const HANG_HINTS: Partial<Record<CoreStageId, string>> = {
@@ -65,6 +71,8 @@ const HANG_HINTS: Partial<Record<CoreStageId, string>> = {
   script: 'iPXE started but its boot logic never showed: check the embedded script / APPEND / #!ipxe initrd',
   network: 'iPXE never configured the network: DHCP got no answer (check the NIC model and the network)',
   chain: 'iPXE configured the network but never fetched the chained config: check the chain URL, DNS and the HTTP server',
+  kernel: 'the chained config did not get a kernel running: check its kernel/initrd URLs and `boot` (the ledger shows what was fetched)',
+  init: 'the kernel ran but userspace never printed: check console=ttyS0 on the kernel command line, the initrd, and memory',
 };
 const DEFAULT_OVERALL_MS = 120000;
 
@@ -95,6 +103,8 @@ export class StageTracker {
   private lastGuest: number | null = null;
   /** When the no-progress condition was first seen (it must still hold IDLE_CONFIRM_MS later). */
   private idleSeenAt: number | null = null;
+  /** CPU samples taken since the last progress (the boot session samples a silent guest). */
+  private cpu: Array<{ atMs: number; halted: boolean; interrupts: boolean; pc: number }> = [];
   private pending: { match: FailureMatch; atMs: number } | null = null;
   private prompt: { match: FailureMatch; atMs: number } | null = null;
   private final: TrackerResult | null = null;
@@ -105,7 +115,14 @@ export class StageTracker {
   constructor(private readonly opts: TrackerOptions) {
     for (const s of opts.extraStages ?? []) this.extras.set(s.id, s);
     this.ladder = opts.ladder ?? ladderFor(opts.diskMap?.chain);
-    const all: StageId[] = [...this.ladder.stages.map((s) => s.id), ...(opts.extraStages ?? []).map((s) => s.id)];
+    // Stages of the scenario's own follow the built-in stage they name (`after`, default chain): a run that
+    // waits for them needs the built-in ladder only up to there.
+    const builtIn = this.ladder.stages.map((s) => s.id);
+    const extras = opts.extraStages ?? [];
+    const after = extras.find((s) => s.id === opts.finalStage)?.after ?? extras[0]?.after ?? 'chain';
+    const all: StageId[] = extras.some((s) => s.id === opts.finalStage)
+      ? [...builtIn.slice(0, builtIn.indexOf(after) + 1 || builtIn.length), ...extras.map((s) => s.id)]
+      : [...builtIn, ...extras.map((s) => s.id)];
     const end = all.indexOf(opts.finalStage);
     this.ids = end < 0 ? all : all.slice(0, end + 1);
     const regions = opts.diskMap ? new DiskRegions(opts.diskMap) : null;
@@ -142,7 +159,9 @@ export class StageTracker {
       }
       case 'request': {
         this.addFact({ kind: 'request', atMs: e.atMs, t: e.atMs, tEnd: e.atMs, guestMs: null, entry: e.entry });
-        const notScript = notAScriptFailure(e.entry);
+        // What is fetched after the chained config (a kernel, an initrd) need not be a script.
+        const chainAt = this.ids.indexOf('chain');
+        const notScript = chainAt >= 0 && this.next <= chainAt ? notAScriptFailure(e.entry) : null;
         if (notScript) this.onFailure(notScript, e.atMs);
         break;
       }
@@ -154,6 +173,10 @@ export class StageTracker {
         if (this.pending) return this.finishFailure(this.pending.match, this.pending.atMs);
         return this.finishTimeout('MACHINE_EXITED', `QEMU exited (code ${e.code ?? '-'}${e.signal ? `, ${e.signal}` : ''}) at ${e.atMs} ms`, 'the guest reset or powered off before the stage ran; see the console tail', e.atMs);
       case 'tick':
+        break;
+      case 'cpu':
+        this.cpu.push({ atMs: e.atMs, halted: e.halted, interrupts: e.interrupts, pc: e.pc });
+        if (this.cpu.length > 64) this.cpu.shift();
         break;
     }
     this.checkTime(e.atMs, guestMs);
@@ -173,6 +196,7 @@ export class StageTracker {
 
   private addFact(f: Fact): void {
     this.facts.push(f);
+    this.cpu = [];
     this.lastProgressAt = f.atMs;
     if (f.guestMs !== null) this.lastProgressGuest = f.guestMs;
     if (this.prompt && !(f.kind === 'line' && f.partial)) this.prompt = null;
@@ -287,10 +311,18 @@ export class StageTracker {
     // burns guest time fast); wall time is the backstop for a guest whose clock stopped (halted, irqs off).
     const wallIdle = atMs - this.lastProgressAt;
     const guestIdle = guestMs !== null && this.lastProgressGuest !== null ? guestMs - this.lastProgressGuest : null;
-    const guestLimit = this.opts.guestStageMs?.[id] ?? limit;
+    // Busy or stuck: CPU samples spread over a lot of code mean work (a loader decompressing, memtest),
+    // a handful of addresses mean a loop. A busy guest gets more of its own time; a stuck one does not.
+    const running = this.cpu.filter((c) => !c.halted);
+    const spread = running.length >= 3 ? Math.max(...running.map((c) => c.pc)) - Math.min(...running.map((c) => c.pc)) : 0;
+    const busy = spread > BUSY_SPREAD_BYTES;
+    const guestLimit = (this.opts.guestStageMs?.[id] ?? limit) * (busy ? BUSY_FACTOR : 1);
     const byGuest = guestIdle !== null && guestIdle >= guestLimit;
     // A guest clock that stands still while wall time passes: the CPU halted with nothing left to wake it.
-    const frozen = guestIdle !== null && atMs - this.guestMovedAt >= FROZEN_CLOCK_MS && wallIdle >= FROZEN_CLOCK_MS;
+    // Where the CPU was sampled during the standstill, only a halted CPU counts (QEMU may just be slow).
+    const lastCpu = this.cpu.at(-1);
+    const halted = lastCpu === undefined || lastCpu.atMs < this.guestMovedAt ? true : lastCpu.halted;
+    const frozen = guestIdle !== null && atMs - this.guestMovedAt >= FROZEN_CLOCK_MS && wallIdle >= FROZEN_CLOCK_MS && halted;
     const byWall = guestIdle === null ? wallIdle >= limit : frozen || wallIdle >= Math.max(2 * guestLimit, WALL_BACKSTOP_MIN_MS);
     if (!(byGuest || byWall) || promptWaiting) {
       this.idleSeenAt = null;
@@ -301,7 +333,8 @@ export class StageTracker {
     if (this.idleSeenAt === null) this.idleSeenAt = atMs;
     if (atMs - this.idleSeenAt < IDLE_CONFIRM_MS) return;
     {
-      const idle = byGuest ? `${Math.round(guestIdle)} ms of guest time` : `${wallIdle} ms${guestIdle !== null ? ' of wall time; the guest clock stood still (CPU halted?)' : ''}`;
+      const cpuNote = busy ? ` while the CPU was busy across ${Math.round(spread / 1024)} KiB of code (given ${BUSY_FACTOR}× the stage's limit)` : running.length >= 3 ? ` with the CPU looping within ${spread} bytes (stuck)` : '';
+      const idle = byGuest ? `${Math.round(guestIdle)} ms of guest time${cpuNote}` : `${wallIdle} ms${guestIdle !== null ? ` of wall time; the guest clock stood still (${lastCpu?.halted ? 'CPU halted' : 'CPU halted?'})` : ''}`;
       this.finishTimeout('STAGE_TIMEOUT', `no console output or disk read for ${idle}`, `${HANG_HINTS[id as CoreStageId] ?? this.ladder.stages.find((s) => s.id === id)?.hangHint ?? `the ${id} stage hung`}; raise timeouts.stageMs.${id} if it is only slow`, atMs);
     }
   }
@@ -328,6 +361,12 @@ export class StageTracker {
     const id = this.ids[idx]!;
     const awaited = this.ids[Math.max(idx, this.waiting)]!;
     const missing = missingFor(awaited, this.facts, this.cursor.t, this.ctx.regions !== null);
+    // The kernel ran (its real-mode setup printed through the BIOS) but its own messages never reached ttyS0.
+    if (id === 'init' && this.results[this.ids.indexOf('kernel')]?.status === 'passed' && !this.facts.some((f) => f.kind === 'line' && /Linux version \d/.test(f.text))) {
+      code = 'NO_SERIAL_CONSOLE';
+      hint = "the kernel's command line lacks console=ttyS0 (or has quiet and an init that prints nothing): add console=ttyS0 to the `kernel` line of the chained config";
+      why = `the kernel ran (Probing EDD) but none of its messages reached the serial console; ${why}`;
+    }
     const noSource = this.held.length > 0 ? `; ${this.held.map((h) => this.ids[h.idx]).join(', ')} ha${this.held.length > 1 ? 've' : 's'} no evidence source on this image (${this.held[0]!.why}), so the boot stopped between ${id} and ${awaited}` : '';
     this.failStage(idx, code, `${missing} (${why}, stage ${awaited}${noSource})`, hint, `waiting at ${atMs} ms`, this.lastProgressAt);
   }

@@ -33,5 +33,5 @@ t.test("Debian's ipxe.iso: isohybrid → ISOLINUX, its own ladder, and lint with
 
 t.test('the GRUB ladder has stages of its own and skips the SYSLINUX ones', async (t) => {
   const l = ladderFor({ mbrCode: { kind: 'grub-boot', how: 'x' }, scheme: 'mbr', loader: { kind: 'grub' }, ladder: 'grub' });
-  t.same(l.stages.map((s) => `${s.id}${s.skip ? ' (skip)' : ''}`), ['bios', 'mbr', 'gpt (skip)', 'vbr (skip)', 'grub-core', 'grub-normal', 'ldlinux-sys (skip)', 'ldlinux-c32 (skip)', 'config (skip)', 'ipxe', 'script', 'network', 'chain']);
+  t.same(l.stages.map((s) => `${s.id}${s.skip ? ' (skip)' : ''}`), ['bios', 'mbr', 'gpt (skip)', 'vbr (skip)', 'grub-core', 'grub-normal', 'ldlinux-sys (skip)', 'ldlinux-c32 (skip)', 'config (skip)', 'ipxe', 'script', 'network', 'chain', 'kernel', 'init']);
 });
