@@ -263,3 +263,41 @@ t.test('the ISOLINUX ladder: gpt and vbr skipped, mbr proved by the MBR code loa
   t.match(r.stages[1]!.evidence.join(' | '), /the MBR code loading isolinux\.bin/);
   t.match(r.stages[2]!.evidence[0], /ISO 9660 hybrid image: no GPT/);
 });
+
+/** The lines of a recorded OS boot after the chain, replayed on a tracker already past `chain`. */
+function osTracker(): { tr: StageTracker; at: () => number; line: (text: string) => void; req: (path: string, bodyKind: 'bzimage' | 'binary') => void } {
+  const tr = new StageTracker({ diskMap: null, finalStage: 'init' });
+  let t = 0;
+  const line = (text: string) => tr.consume({ kind: 'console', atMs: (t += 10), text });
+  const req = (path: string, bodyKind: 'bzimage' | 'binary') => tr.consume({ kind: 'request', atMs: (t += 10), entry: { atMs: t, method: 'GET', path, query: {}, url: path, headers: {}, status: 200, bytes: 1, route: path, bodyKind } });
+  for (const l of ['SeaBIOS (version 1)', 'Booting from Hard Disk...', 'SYSLINUX 6.04 EDD 20210613 Copyright (C) 1994-2015 H. Peter Anvin et al', 'booting iPXE from SYSLINUX', 'Loading ipxe.lkrn... ok', 'iPXE initialising devices...ok', 'Features: DNS HTTP', 'Press Ctrl-B for the iPXE command line...', 'Configuring (net0 52:54:00:12:34:56)...... ok']) line(l);
+  tr.consume({ kind: 'request', atMs: (t += 10), entry: { atMs: t, method: 'GET', path: '/boot.ipxe', query: {}, url: '/boot.ipxe', headers: {}, status: 200, bytes: 1, route: '/', bodyKind: 'ipxe-script' } });
+  line('http://10.0.2.2/boot.ipxe... ok');
+  return { tr, at: () => t, line, req };
+}
+
+t.test('kernel and init: a fetched bzImage and its own output; userspace is the first line that is not the kernel\'s', async (t) => {
+  const { tr, line, req } = osTracker();
+  req('/vmlinuz', 'bzimage');
+  line('http://10.0.2.2/vmlinuz... ok');
+  req('/initrd.gz', 'binary');
+  line('http://10.0.2.2/initrd.gz... ok');
+  line('Probing EDD (edd=off to disable)... o[    0.000000] Linux version 6.1.0-57-cloud-amd64');
+  line('[    1.234567] Run /init as init process');
+  let r = tr.result();
+  t.equal(r.stages.find((s) => s.id === 'kernel')!.status, 'passed', diag(r));
+  t.equal(r.stages.find((s) => s.id === 'init')!.status, 'not-reached', 'iPXE\'s URL lines and kernel log lines are not userspace');
+  line('BOOTCHAIN-INIT cmdline: console=ttyS0');
+  r = tr.result();
+  t.equal(r.verdict, 'pass', diag(r));
+  t.match(r.stages.find((s) => s.id === 'init')!.evidence[0], /first userspace line: .*BOOTCHAIN-INIT/);
+});
+
+t.test('a kernel that ran but never reached the serial console: NO_SERIAL_CONSOLE at init', async (t) => {
+  const { tr, line, req, at } = osTracker();
+  req('/vmlinuz', 'bzimage');
+  line('Probing EDD (edd=off to disable)... o');
+  tr.consume({ kind: 'exit', atMs: at() + 5000, code: 0, signal: null });
+  const r = tr.result();
+  t.match(r.failure, { stage: 'init', code: 'NO_SERIAL_CONSOLE', hint: /console=ttyS0/ }, diag(r));
+});
