@@ -3,8 +3,14 @@ import { BootchainError } from '../errors.ts';
 import { parseStats } from './debugfs-output.ts';
 import { requireTool } from './host-tools.ts';
 import type { ImageFile } from './image-def.ts';
-import { inspectImage, runDebugfs } from './inspect-image.ts';
-import { LINUX_FS_GUID, SECTOR, type PartitionPlan } from './layout.ts';
+import { inspectImage, runDebugfs, SYSLINUX_DIRS } from './inspect-image.ts';
+import { isMbrChain, LINUX_FS_GUID, SECTOR, type PartitionPlan } from './layout.ts';
+import { FatVolume, mapFatSyslinuxFiles } from './fat-map.ts';
+import { installedName } from './build-fat.ts';
+import { bootPartitionType } from './write-mbr.ts';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { openFileReader, parseGptHeader, parsePartitionTable } from './partition-table.ts';
 import { readMappedFile } from './read-mapped-file.ts';
 import type { DiskMap, ImageLayout } from './types.ts';
@@ -20,19 +26,28 @@ export interface SelfCheckInput {
   layout: ImageLayout;
   plan: PartitionPlan;
   files: ImageFile[];
-  gptmbr: Buffer;
+  /** The boot code expected in the first 440 bytes (gptmbr.bin, mbr.bin). */
+  mbrCode: Buffer;
+  /** Where the SYSLINUX install must be ("/extlinux", "/syslinux"). */
+  syslinuxDir: string;
 }
 
 function checkTable(input: SelfCheckInput): CheckResult[] {
-  const { image, layout, plan, gptmbr } = input;
+  const { image, layout, plan, mbrCode } = input;
   const out: CheckResult[] = [];
   const add = (name: string, ok: boolean, detail: string) => out.push({ name, ok, detail });
+  const mbrChain = isMbrChain(layout.chain);
+  const codeName = layout.chain === 'gpt-extlinux' ? 'gptmbr.bin' : 'mbr.bin';
   const reader = openFileReader(image);
   try {
     const t = parsePartitionTable(reader);
-    add('gpt', t.kind === 'gpt' && !!t.gpt?.headerCrcOk && !!t.gpt.entriesCrcOk, `table ${t.kind}, header CRC ${t.gpt?.headerCrcOk ? 'ok' : 'BAD'}, entries CRC ${t.gpt?.entriesCrcOk ? 'ok' : 'BAD'}`);
-    const backup = parseGptHeader(reader.read((plan.diskSectors - 1) * SECTOR, SECTOR), plan.diskSectors - 1);
-    add('gpt-backup', !!backup?.headerCrcOk, backup ? `backup header at LBA ${backup.lba}` : `no backup header at LBA ${plan.diskSectors - 1}`);
+    if (mbrChain) {
+      add('mbr-table', t.kind === 'mbr' && !t.gpt, `table ${t.kind}${t.gpt ? ' (a GPT is present too)' : ''}`);
+    } else {
+      add('gpt', t.kind === 'gpt' && !!t.gpt?.headerCrcOk && !!t.gpt.entriesCrcOk, `table ${t.kind}, header CRC ${t.gpt?.headerCrcOk ? 'ok' : 'BAD'}, entries CRC ${t.gpt?.entriesCrcOk ? 'ok' : 'BAD'}`);
+      const backup = parseGptHeader(reader.read((plan.diskSectors - 1) * SECTOR, SECTOR), plan.diskSectors - 1);
+      add('gpt-backup', !!backup?.headerCrcOk, backup ? `backup header at LBA ${backup.lba}` : `no backup header at LBA ${plan.diskSectors - 1}`);
+    }
     const want = [
       { n: 1, name: layout.bootName, ...plan.boot, boot: true },
       { n: 2, name: layout.confName, ...plan.conf, boot: false },
@@ -40,20 +55,53 @@ function checkTable(input: SelfCheckInput): CheckResult[] {
     add('partition-count', t.partitions.length === 2, `${t.partitions.length} partitions`);
     for (const w of want) {
       const p = t.partitions.find((x) => x.number === w.n);
-      const ok = !!p && p.name === w.name && p.firstLba === w.firstLba && p.lastLba === w.lastLba && p.typeGuid === LINUX_FS_GUID && p.legacyBiosBootable === w.boot;
-      add(`p${w.n}`, ok, p ? `"${p.name}" ${p.firstLba}–${p.lastLba} type ${p.typeGuid} attrs ${p.attributes}${p.legacyBiosBootable ? ' (legacy BIOS bootable)' : ''}` : 'missing');
+      if (mbrChain) {
+        const type = `0x${(w.n === 1 ? bootPartitionType(layout) : 0x83).toString(16).padStart(2, '0').toUpperCase()}`;
+        const ok = !!p && p.firstLba === w.firstLba && p.lastLba === w.lastLba && p.typeGuid === type && p.legacyBiosBootable === w.boot;
+        add(`p${w.n}`, ok, p ? `${p.firstLba}–${p.lastLba} type ${p.typeGuid} (expected ${type})${p.legacyBiosBootable ? ' active' : ''}` : 'missing');
+      } else {
+        const ok = !!p && p.name === w.name && p.firstLba === w.firstLba && p.lastLba === w.lastLba && p.typeGuid === LINUX_FS_GUID && p.legacyBiosBootable === w.boot;
+        add(`p${w.n}`, ok, p ? `"${p.name}" ${p.firstLba}–${p.lastLba} type ${p.typeGuid} attrs ${p.attributes}${p.legacyBiosBootable ? ' (legacy BIOS bootable)' : ''}` : 'missing');
+      }
     }
     const mbr = reader.read(0, SECTOR);
-    add('mbr-code', mbr.subarray(0, 440).equals(gptmbr.subarray(0, 440)), 'first 440 bytes = gptmbr.bin');
-    add('mbr-signature', mbr[510] === 0x55 && mbr[511] === 0xaa && t.mbr.protective, `55AA at 510, protective entry ${t.mbr.protective ? 'present' : 'MISSING'}`);
-    const vbr = reader.read(plan.boot.firstLba * SECTOR, SECTOR);
-    add('vbr-signature', vbr[510] === 0x55 && vbr[511] === 0xaa, `p1 sector ${plan.boot.firstLba} ends in 55AA (SYSLINUX VBR)`);
+    add('mbr-code', mbr.subarray(0, 440).equals(mbrCode.subarray(0, 440)), `first 440 bytes = ${codeName}`);
+    const sigOk = mbr[510] === 0x55 && mbr[511] === 0xaa;
+    add('mbr-signature', sigOk && (mbrChain || t.mbr.protective), mbrChain ? `55AA at 510 ${sigOk ? 'present' : 'MISSING'}` : `55AA at 510, protective entry ${t.mbr.protective ? 'present' : 'MISSING'}`);
+    if (layout.chain !== 'grub-bios') {
+      const vbr = reader.read(plan.boot.firstLba * SECTOR, SECTOR);
+      const oem = vbr.toString('latin1', 3, 11);
+      const fatOk = layout.bootFs !== 'vfat' || oem === 'SYSLINUX';
+      add('vbr-signature', vbr[510] === 0x55 && vbr[511] === 0xaa && fatOk, `p1 sector ${plan.boot.firstLba} ends in 55AA${layout.bootFs === 'vfat' ? `, OEM name "${oem}" (SYSLINUX's FAT boot sector)` : ' (SYSLINUX VBR)'}`);
+    }
   } finally {
     reader.close();
   }
   return out;
 }
 
+/** fsck.fat has no offset option: it checks a copy of the partition's bytes. */
+async function fsckFat(image: string, n: number, lba: number, sectors: number): Promise<CheckResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'bootchain-fsck-'));
+  try {
+    const part = join(dir, `p${n}.img`);
+    const src = await open(image, 'r');
+    const dst = await open(part, 'w');
+    try {
+      const buf = Buffer.alloc(sectors * SECTOR);
+      await src.read(buf, 0, buf.length, lba * SECTOR);
+      await dst.write(buf, 0, buf.length, 0);
+    } finally {
+      await src.close();
+      await dst.close();
+    }
+    const r = await runTool(requireTool('fsck.fat'), ['-n', part], { reject: false, all: true });
+    const text = (r.all ?? '').trim().split('\n');
+    return { name: `fsck-p${n}`, ok: r.exitCode === 0, detail: r.exitCode === 0 ? `fsck.fat -n clean: ${text.at(-1)}` : `fsck.fat -n exit ${r.exitCode}: ${text.slice(-5).join(' | ')}` };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 async function fsck(image: string, n: number, lba: number): Promise<CheckResult> {
   const r = await runTool(requireTool('e2fsck'), ['-fn', `${image}?offset=${lba * SECTOR}`], { reject: false, all: true, env: { E2FSCK_CONFIG: '/dev/null' } });
   const summary = r.stdout.trim().split('\n').at(-1) ?? '';
@@ -62,27 +110,70 @@ async function fsck(image: string, n: number, lba: number): Promise<CheckResult>
 
 async function checkFiles(input: SelfCheckInput, map: DiskMap): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
-  out.push({ name: 'syslinux-dir', ok: map.syslinuxDir === '/extlinux', detail: `ldlinux.sys found in ${map.syslinuxDir ?? 'no directory'}` });
+  const dir = input.syslinuxDir;
+  const chain = input.layout.chain;
+  out.push({ name: 'syslinux-dir', ok: map.syslinuxDir === dir, detail: `ldlinux.sys found in ${map.syslinuxDir ?? 'no directory'} (expected ${dir})` });
   out.push({ name: 'fs-types', ok: map.partitions[0]?.fs === input.layout.bootFs && map.partitions[1]?.fs === input.layout.confFs, detail: `p1 ${map.partitions[0]?.fs}, p2 ${map.partitions[1]?.fs}` });
   for (const f of ['ldlinux.sys', 'ldlinux.c32']) {
-    const r = map.regions.find((x) => x.path === `/extlinux/${f}`);
+    const r = map.regions.find((x) => x.path === `${dir}/${f}`);
     out.push({ name: f, ok: !!r && (r.size ?? 0) > 0, detail: r ? `${r.size} B in ${r.ranges.length} range(s)` : 'missing' });
   }
   const nested: ImageFile[] = [];
+  const fat = input.layout.bootFs === 'vfat';
   for (const f of input.files) {
+    const name = installedName(chain, f.dest);
+    // debugfs maps only the SYSLINUX directory itself; on FAT the map holds only its direct files too.
     if (f.dest.includes('/')) { nested.push(f); continue; }
-    const r = map.regions.find((x) => x.path === `/extlinux/${f.dest}`);
+    const r = map.regions.find((x) => x.path === `${dir}/${name}`);
     const same = r ? (await readMappedFile(input.image, r)).equals(f.bytes) : false;
-    out.push({ name: f.dest, ok: !!r && r.size === f.bytes.length && same, detail: r ? `${r.size} B (expected ${f.bytes.length}), bytes ${same ? 'match' : 'DIFFER'} via map ranges` : 'missing' });
+    out.push({ name, ok: !!r && r.size === f.bytes.length && same, detail: r ? `${r.size} B (expected ${f.bytes.length}), bytes ${same ? 'match' : 'DIFFER'} via map ranges` : 'missing' });
   }
-  if (nested.length) {
-    const stats = parseStats(await runDebugfs(input.image, input.plan.boot.firstLba * SECTOR, nested.map((f) => `stat "/extlinux/${f.dest}"`)));
+  if (nested.length && !fat) {
+    const stats = parseStats(await runDebugfs(input.image, input.plan.boot.firstLba * SECTOR, nested.map((f) => `stat "${dir}/${f.dest}"`)));
     for (const f of nested) {
-      const s = stats.find((x) => x.path === `/extlinux/${f.dest}`);
+      const s = stats.find((x) => x.path === `${dir}/${f.dest}`);
       out.push({ name: f.dest, ok: !!s?.found && s.size === f.bytes.length, detail: s?.found ? `${s.size} B (expected ${f.bytes.length})` : 'missing' });
+    }
+  } else if (nested.length) {
+    const reader = openFileReader(input.image);
+    try {
+      const vol = new FatVolume(reader, input.plan.boot.firstLba * SECTOR);
+      for (const f of nested) {
+        const parts = `${dir}/${f.dest}`.split('/');
+        const base = parts.pop()!;
+        const e = vol.list(parts.join('/'))?.find((x) => !x.isDir && x.name.toLowerCase() === base.toLowerCase());
+        const bytes = e ? await readMappedFile(input.image, { name: f.dest, kind: 'file', ranges: vol.ranges(e.firstCluster, e.size) }) : null;
+        out.push({ name: f.dest, ok: !!bytes && bytes.equals(f.bytes), detail: e ? `${e.size} B (expected ${f.bytes.length}), bytes ${bytes?.equals(f.bytes) ? 'match' : 'DIFFER'} via the FAT` : 'missing' });
+      }
+    } finally {
+      reader.close();
     }
   }
   return out;
+}
+
+/**
+ * The disk map of a built image: inspectImage's (partition table, VBR, ext files through debugfs), plus,
+ * for a FAT boot partition, its SYSLINUX directory mapped from the FAT, and the chain in the notes.
+ */
+export async function mapBuiltImage(image: string, layout: ImageLayout): Promise<DiskMap> {
+  const map = await inspectImage(image);
+  const boot = map.partitions.find((p) => p.number === map.bootPartition);
+  if (boot && boot.fs === 'vfat' && map.regions.every((r) => r.kind !== 'file')) {
+    const reader = openFileReader(image);
+    try {
+      const fat = mapFatSyslinuxFiles(reader, boot.firstLba * SECTOR, boot.number, SYSLINUX_DIRS);
+      map.notes = map.notes.filter((n) => !/is vfat, not ext2\/3\/4: its files are not mapped/.test(n));
+      map.notes.push(...fat.notes, `boot partition ${boot.number} is FAT: its files are mapped from the FAT (harness/image/fat-map.ts)`);
+      map.syslinuxDir = fat.dir;
+      map.regions.push(...fat.regions);
+    } finally {
+      reader.close();
+    }
+  }
+  // First, not last: the stage tracker quotes the last note as the reason a region is missing.
+  map.notes.unshift(`chain: ${layout.chain}`);
+  return map;
 }
 
 /**
@@ -91,8 +182,8 @@ async function checkFiles(input: SelfCheckInput, map: DiskMap): Promise<CheckRes
  */
 export async function selfCheck(input: SelfCheckInput): Promise<{ checks: CheckResult[]; map: DiskMap }> {
   const [map, f1, f2] = await Promise.all([
-    inspectImage(input.image),
-    fsck(input.image, 1, input.plan.boot.firstLba),
+    mapBuiltImage(input.image, input.layout),
+    input.layout.bootFs === 'vfat' ? fsckFat(input.image, 1, input.plan.boot.firstLba, input.plan.boot.sectors) : fsck(input.image, 1, input.plan.boot.firstLba),
     fsck(input.image, 2, input.plan.conf.firstLba),
   ]);
   const checks = [...checkTable(input), f1, f2, ...(await checkFiles(input, map))];
