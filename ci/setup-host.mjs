@@ -15,6 +15,8 @@ const TOOLS = [
   ['fsck.fat', null, 'dosfstools'],
   ['mmd', null, 'mtools'],
   ['mcopy', null, 'mtools'],
+  ['grub-mkimage', null, 'grub-pc-bin'],
+  ['grub-i386-pc', '/usr/lib/grub/i386-pc/boot.img', 'grub-pc-bin'],
   ['sgdisk', null, 'gdisk'],
   ['sfdisk', null, 'fdisk'],
   ['mke2fs', null, 'e2fsprogs'],

@@ -15,6 +15,7 @@ import type { DiskMap, ImageLayout } from './types.ts';
 import { writeGpt } from './write-gpt.ts';
 import { writeMbrTable } from './write-mbr.ts';
 import { installSyslinuxFat, mkfsFat, syslinuxDirFor } from './build-fat.ts';
+import { installGrubFiles, makeGrubBootCode, writeGrubBootCode, type GrubBootCode } from './build-grub.ts';
 import { projectRoot } from '../project-root.ts';
 
 /** The seed's image; only it gets dist/boot.img.gz by default. */
@@ -51,7 +52,7 @@ const BUILD_TOOLS: Record<ImageLayout['chain'], string[]> = {
   'gpt-extlinux': ['sfdisk', 'mke2fs', 'extlinux', 'mount', 'e2fsck', 'debugfs', 'gptmbr.bin'],
   'mbr-extlinux': ['sfdisk', 'mke2fs', 'extlinux', 'mount', 'e2fsck', 'debugfs', 'mbr.bin'],
   'mbr-syslinux-fat': ['sfdisk', 'mke2fs', 'e2fsck', 'mkfs.fat', 'fsck.fat', 'syslinux', 'mmd', 'mcopy', 'mbr.bin'],
-  'grub-bios': ['sfdisk', 'mke2fs', 'mount', 'e2fsck', 'debugfs'],
+  'grub-bios': ['sfdisk', 'mke2fs', 'mount', 'e2fsck', 'debugfs', 'grub-mkimage', 'grub-i386-pc'],
 };
 
 /** Chains whose install step needs a kernel mount of the boot partition (so root). */
@@ -161,8 +162,12 @@ export async function buildImage(opts: BuildOptions, log: (line: string) => void
       await writeGpt(tmpImg, img.layout, plan, { disk: derivedGuid(key, 'disk'), boot: derivedGuid(key, 'p1'), conf: derivedGuid(key, 'p2') });
       log(`  GPT written (sfdisk) and read back`);
     }
+    let grub: GrubBootCode | undefined;
     if (chain === 'grub-bios') {
-      throw new BootchainError('CHAIN_NOT_BUILT', `${img.name}: chain grub-bios is not built yet`, 'use gpt-extlinux, mbr-extlinux or mbr-syslinux-fat');
+      grub = await makeGrubBootCode();
+      await writeGrubBootCode(tmpImg, grub);
+      mbrCode = grub.bootCode;
+      log(`  grub-mkimage: core.img ${grub.core.length} B → LBA 1–${Math.ceil(grub.core.length / SECTOR)}; boot.img (kernel sector 1) → MBR (first 440 bytes)`);
     } else {
       const codeFile = chain === 'gpt-extlinux' ? 'gptmbr.bin' : 'mbr.bin';
       mbrCode = await readFile(requireTool(codeFile));
@@ -180,8 +185,9 @@ export async function buildImage(opts: BuildOptions, log: (line: string) => void
     ]);
     log(`  ${img.layout.bootFs === 'vfat' ? 'mkfs.fat' : 'mke2fs'}: p1 ${img.layout.bootFs}; mke2fs: p2 ${img.layout.confFs}`);
     if (chain === 'mbr-syslinux-fat') await installSyslinuxFat(tmpImg, plan, img, log);
+    else if (chain === 'grub-bios') await installGrubFiles(tmpImg, plan, img, log);
     else await installFiles(tmpImg, plan, img, log);
-    const { checks, map } = await selfCheck({ image: tmpImg, layout: img.layout, plan, files: img.files, mbrCode, syslinuxDir: syslinuxDirFor(chain) });
+    const { checks, map } = await selfCheck({ image: tmpImg, layout: img.layout, plan, files: img.files, mbrCode, syslinuxDir: syslinuxDirFor(chain), ...(grub ? { grubCore: grub.core } : {}) });
     map.image = imagePath;
     const tmpMap = out.path('.map.json');
     await writeFile(tmpMap, JSON.stringify(map, null, 2) + '\n');

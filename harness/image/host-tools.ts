@@ -24,6 +24,8 @@ export const HOST_TOOLS: readonly HostTool[] = [
   { name: 'fsck.fat', pkg: 'dosfstools' },
   { name: 'mmd', pkg: 'mtools' },
   { name: 'mcopy', pkg: 'mtools' },
+  { name: 'grub-mkimage', pkg: 'grub-pc-bin' },
+  { name: 'grub-i386-pc', path: '/usr/lib/grub/i386-pc/boot.img', pkg: 'grub-pc-bin' },
   { name: 'sgdisk', pkg: 'gdisk' },
   { name: 'sfdisk', pkg: 'fdisk' },
   { name: 'mke2fs', pkg: 'e2fsprogs' },

@@ -1,6 +1,7 @@
 import { runTool } from '../run-tool.ts';
 import { BootchainError } from '../errors.ts';
-import { parseStats } from './debugfs-output.ts';
+import { parseStats, runsToRanges } from './debugfs-output.ts';
+import { detectFs } from './fs-detect.ts';
 import { requireTool } from './host-tools.ts';
 import type { ImageFile } from './image-def.ts';
 import { inspectImage, runDebugfs, SYSLINUX_DIRS } from './inspect-image.ts';
@@ -8,12 +9,12 @@ import { isMbrChain, LINUX_FS_GUID, SECTOR, type PartitionPlan } from './layout.
 import { FatVolume, mapFatSyslinuxFiles } from './fat-map.ts';
 import { installedName } from './build-fat.ts';
 import { bootPartitionType } from './write-mbr.ts';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openFileReader, parseGptHeader, parsePartitionTable } from './partition-table.ts';
 import { readMappedFile } from './read-mapped-file.ts';
-import type { DiskMap, ImageLayout } from './types.ts';
+import type { DiskMap, ImageLayout, Region } from './types.ts';
 
 export interface CheckResult {
   name: string;
@@ -28,8 +29,10 @@ export interface SelfCheckInput {
   files: ImageFile[];
   /** The boot code expected in the first 440 bytes (gptmbr.bin, mbr.bin). */
   mbrCode: Buffer;
-  /** Where the SYSLINUX install must be ("/extlinux", "/syslinux"). */
+  /** Where the SYSLINUX install must be ("/extlinux", "/syslinux"); for GRUB, where its payload is ("/boot"). */
   syslinuxDir: string;
+  /** GRUB: core.img as written from LBA 1. */
+  grubCore?: Buffer;
 }
 
 function checkTable(input: SelfCheckInput): CheckResult[] {
@@ -37,7 +40,7 @@ function checkTable(input: SelfCheckInput): CheckResult[] {
   const out: CheckResult[] = [];
   const add = (name: string, ok: boolean, detail: string) => out.push({ name, ok, detail });
   const mbrChain = isMbrChain(layout.chain);
-  const codeName = layout.chain === 'gpt-extlinux' ? 'gptmbr.bin' : 'mbr.bin';
+  const codeName = layout.chain === 'gpt-extlinux' ? 'gptmbr.bin' : layout.chain === 'grub-bios' ? "GRUB's boot.img (kernel sector 1)" : 'mbr.bin';
   const reader = openFileReader(image);
   try {
     const t = parsePartitionTable(reader);
@@ -68,6 +71,10 @@ function checkTable(input: SelfCheckInput): CheckResult[] {
     add('mbr-code', mbr.subarray(0, 440).equals(mbrCode.subarray(0, 440)), `first 440 bytes = ${codeName}`);
     const sigOk = mbr[510] === 0x55 && mbr[511] === 0xaa;
     add('mbr-signature', sigOk && (mbrChain || t.mbr.protective), mbrChain ? `55AA at 510 ${sigOk ? 'present' : 'MISSING'}` : `55AA at 510, protective entry ${t.mbr.protective ? 'present' : 'MISSING'}`);
+    if (input.grubCore) {
+      const core = reader.read(SECTOR, input.grubCore.length);
+      add('grub-core', core.equals(input.grubCore), `core.img (${input.grubCore.length} B) at LBA 1–${Math.ceil(input.grubCore.length / SECTOR)}, before p1 at ${plan.boot.firstLba}`);
+    }
     if (layout.chain !== 'grub-bios') {
       const vbr = reader.read(plan.boot.firstLba * SECTOR, SECTOR);
       const oem = vbr.toString('latin1', 3, 11);
@@ -108,7 +115,40 @@ async function fsck(image: string, n: number, lba: number): Promise<CheckResult>
   return { name: `fsck-p${n}`, ok: r.exitCode === 0, detail: r.exitCode === 0 ? `e2fsck -fn clean: ${summary}` : `e2fsck -fn exit ${r.exitCode}: ${(r.all ?? '').trim().split('\n').slice(-5).join(' | ')}` };
 }
 
+async function checkGrubFiles(input: SelfCheckInput, map: DiskMap): Promise<CheckResult[]> {
+  const out: CheckResult[] = [{ name: 'fs-types', ok: map.partitions[0]?.fs === input.layout.bootFs && map.partitions[1]?.fs === input.layout.confFs, detail: `p1 ${map.partitions[0]?.fs}, p2 ${map.partitions[1]?.fs}` }];
+  for (const f of [...input.files, { dest: 'grub/i386-pc/normal.mod', bytes: await readFile('/usr/lib/grub/i386-pc/normal.mod'), origin: 'grub-pc-bin' }]) {
+    const path = `/boot/${f.dest}`;
+    const r = map.regions.find((x) => x.path === path) ?? (await grubRegions(input.image, input.plan.boot.firstLba, 1, [path]))[0];
+    const same = r ? (await readMappedFile(input.image, r)).equals(f.bytes) : false;
+    out.push({ name: f.dest, ok: !!r && same, detail: r ? `${r.size} B (expected ${f.bytes.length}), bytes ${same ? 'match' : 'DIFFER'} via debugfs ranges` : 'missing' });
+  }
+  return out;
+}
+
+/** File regions (via debugfs stat) of files in an ext boot partition, for paths that exist. */
+async function grubRegions(image: string, firstLba: number, partition: number, paths: string[]): Promise<Region[]> {
+  const offset = firstLba * SECTOR;
+  const reader = openFileReader(image);
+  let blockSize: number;
+  try {
+    blockSize = detectFs(reader.read(offset, 2048)).blockSize ?? 0;
+  } finally {
+    reader.close();
+  }
+  if (!blockSize) return [];
+  const stats = parseStats(await runDebugfs(image, offset, paths.map((p) => `stat "${p}"`)));
+  const out: Region[] = [];
+  for (const p of paths) {
+    const s = stats.find((x) => x.path === p);
+    if (!s?.found || s.size === undefined) continue;
+    out.push({ name: p, kind: 'file', partition, path: p, size: s.size, ranges: runsToRanges(s.runs, s.size, blockSize, offset) });
+  }
+  return out;
+}
+
 async function checkFiles(input: SelfCheckInput, map: DiskMap): Promise<CheckResult[]> {
+  if (input.layout.chain === 'grub-bios') return checkGrubFiles(input, map);
   const out: CheckResult[] = [];
   const dir = input.syslinuxDir;
   const chain = input.layout.chain;
@@ -170,6 +210,12 @@ export async function mapBuiltImage(image: string, layout: ImageLayout): Promise
     } finally {
       reader.close();
     }
+  }
+  if (layout.chain === 'grub-bios' && boot && boot.fs.startsWith('ext')) {
+    // GRUB has no SYSLINUX directory: map what it reads from p1 (its config and the payload) as files.
+    const regs = await grubRegions(image, boot.firstLba, boot.number, ['/boot/grub/grub.cfg', '/boot/ipxe.lkrn']);
+    map.regions.push(...regs);
+    map.notes.push('GRUB: boot.img in the MBR loads core.img from LBA 1 (the post-MBR gap, not a region of this map); p1 has no boot sector of its own');
   }
   // First, not last: the stage tracker quotes the last note as the reason a region is missing.
   map.notes.unshift(`chain: ${layout.chain}`);
