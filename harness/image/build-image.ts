@@ -7,12 +7,15 @@ import { computeCacheKey, derivedGuid } from './cache-key.ts';
 import { gzipImage } from './gzip-image.ts';
 import { requireTool } from './host-tools.ts';
 import { loadImage, type LoadedImage } from './image-def.ts';
-import { planPartitions, SECTOR, type PartitionPlan } from './layout.ts';
+import { isMbrChain, planPartitions, SECTOR, type PartitionPlan } from './layout.ts';
 import { LoopMount } from './loop-mount.ts';
 import { selfCheck, type CheckResult } from './self-check.ts';
 import { TempOutputs } from './temp-outputs.ts';
 import type { DiskMap, ImageLayout } from './types.ts';
 import { writeGpt } from './write-gpt.ts';
+import { writeMbrTable } from './write-mbr.ts';
+import { installSyslinuxFat, mkfsFat, syslinuxDirFor } from './build-fat.ts';
+import { installGrubFiles, makeGrubBootCode, writeGrubBootCode, type GrubBootCode } from './build-grub.ts';
 import { projectRoot } from '../project-root.ts';
 
 /** The seed's image; only it gets dist/boot.img.gz by default. */
@@ -45,7 +48,15 @@ export interface BuildResult {
   notices: string[];
 }
 
-const BUILD_TOOLS = ['sfdisk', 'mke2fs', 'extlinux', 'mount', 'e2fsck', 'debugfs', 'gptmbr.bin'];
+const BUILD_TOOLS: Record<ImageLayout['chain'], string[]> = {
+  'gpt-extlinux': ['sfdisk', 'mke2fs', 'extlinux', 'mount', 'e2fsck', 'debugfs', 'gptmbr.bin'],
+  'mbr-extlinux': ['sfdisk', 'mke2fs', 'extlinux', 'mount', 'e2fsck', 'debugfs', 'mbr.bin'],
+  'mbr-syslinux-fat': ['sfdisk', 'mke2fs', 'e2fsck', 'mkfs.fat', 'fsck.fat', 'syslinux', 'mmd', 'mcopy', 'mbr.bin'],
+  'grub-bios': ['sfdisk', 'mke2fs', 'mount', 'e2fsck', 'debugfs', 'grub-mkimage', 'grub-i386-pc'],
+};
+
+/** Chains whose install step needs a kernel mount of the boot partition (so root). */
+const needsMount = (chain: ImageLayout['chain']) => chain !== 'mbr-syslinux-fat';
 
 async function mke2fs(image: string, fs: string, label: string, uuid: string, lba: number, sectors: number): Promise<void> {
   // Fixed UUID + hash seed from the cache key: the same inputs give the same fs ids.
@@ -130,10 +141,11 @@ export async function buildImage(opts: BuildOptions, log: (line: string) => void
     const map = JSON.parse(await readFile(mapPath, 'utf8')) as DiskMap;
     return { ...base, cached: true, map, checks: [], ms: performance.now() - t0 };
   }
-  if (process.getuid?.() !== 0) {
+  const chain = img.layout.chain;
+  if (needsMount(chain) && process.getuid?.() !== 0) {
     throw new BootchainError('NEED_ROOT', `building ${opts.name} needs root: \`extlinux --install\` only works on a mounted file system, and mounting the boot partition of the image file needs a loop mount`, `run as root (sudo npx bootchain build ${opts.name}); a cached build in ${distDir} is reused without root`);
   }
-  for (const t of BUILD_TOOLS) requireTool(t);
+  for (const t of BUILD_TOOLS[chain]) requireTool(t);
   await mkdir(distDir, { recursive: true });
   const out = new TempOutputs(distDir, outName);
   try {
@@ -141,19 +153,41 @@ export async function buildImage(opts: BuildOptions, log: (line: string) => void
     const fh = await open(tmpImg, 'w');
     await fh.truncate(plan.diskSectors * SECTOR);
     await fh.close();
-    await writeGpt(tmpImg, img.layout, plan, { disk: derivedGuid(key, 'disk'), boot: derivedGuid(key, 'p1'), conf: derivedGuid(key, 'p2') });
-    const gptmbr = await readFile(requireTool('gptmbr.bin'));
-    const mfh = await open(tmpImg, 'r+');
-    await mfh.write(gptmbr.subarray(0, 440), 0, Math.min(440, gptmbr.length), 0);
-    await mfh.close();
-    log(`  GPT written (sfdisk) and read back; gptmbr.bin → MBR`);
+    let mbrCode: Buffer;
+    if (isMbrChain(chain)) {
+      // A stable 32-bit disk id from the cache key (the DOS label's counterpart of the GPT disk GUID).
+      await writeMbrTable(tmpImg, img.layout, plan, parseInt(derivedGuid(key, 'disk').slice(0, 8), 16));
+      log(`  MBR partition table written (sfdisk, label dos, p1 active) and read back`);
+    } else {
+      await writeGpt(tmpImg, img.layout, plan, { disk: derivedGuid(key, 'disk'), boot: derivedGuid(key, 'p1'), conf: derivedGuid(key, 'p2') });
+      log(`  GPT written (sfdisk) and read back`);
+    }
+    let grub: GrubBootCode | undefined;
+    if (chain === 'grub-bios') {
+      grub = await makeGrubBootCode();
+      await writeGrubBootCode(tmpImg, grub);
+      mbrCode = grub.bootCode;
+      log(`  grub-mkimage: core.img ${grub.core.length} B → LBA 1–${Math.ceil(grub.core.length / SECTOR)}; boot.img (kernel sector 1) → MBR (first 440 bytes)`);
+    } else {
+      const codeFile = chain === 'gpt-extlinux' ? 'gptmbr.bin' : 'mbr.bin';
+      mbrCode = await readFile(requireTool(codeFile));
+      const mfh = await open(tmpImg, 'r+');
+      await mfh.write(mbrCode.subarray(0, 440), 0, Math.min(440, mbrCode.length), 0);
+      await mfh.close();
+      log(`  ${codeFile} → MBR (first 440 bytes)`);
+    }
+    const fsUuid1 = derivedGuid(key, 'fs1');
     await Promise.all([
-      mke2fs(tmpImg, img.layout.bootFs, img.layout.bootName, derivedGuid(key, 'fs1'), plan.boot.firstLba, plan.boot.sectors),
+      img.layout.bootFs === 'vfat'
+        ? mkfsFat(tmpImg, img.layout.bootName, parseInt(fsUuid1.slice(0, 8), 16), plan.boot.firstLba, plan.boot.sectors)
+        : mke2fs(tmpImg, img.layout.bootFs, img.layout.bootName, fsUuid1, plan.boot.firstLba, plan.boot.sectors),
       mke2fs(tmpImg, img.layout.confFs, img.layout.confName, derivedGuid(key, 'fs2'), plan.conf.firstLba, plan.conf.sectors),
     ]);
-    log(`  mke2fs: p1 ${img.layout.bootFs}, p2 ${img.layout.confFs}`);
-    await installFiles(tmpImg, plan, img, log);
-    const { checks, map } = await selfCheck({ image: tmpImg, layout: img.layout, plan, files: img.files, gptmbr });
+    log(`  ${img.layout.bootFs === 'vfat' ? 'mkfs.fat' : 'mke2fs'}: p1 ${img.layout.bootFs}; mke2fs: p2 ${img.layout.confFs}`);
+    if (chain === 'mbr-syslinux-fat') await installSyslinuxFat(tmpImg, plan, img, log);
+    else if (chain === 'grub-bios') await installGrubFiles(tmpImg, plan, img, log);
+    else await installFiles(tmpImg, plan, img, log);
+    const { checks, map } = await selfCheck({ image: tmpImg, layout: img.layout, plan, files: img.files, mbrCode, syslinuxDir: syslinuxDirFor(chain), ...(grub ? { grubCore: grub.core } : {}) });
     map.image = imagePath;
     const tmpMap = out.path('.map.json');
     await writeFile(tmpMap, JSON.stringify(map, null, 2) + '\n');

@@ -18,6 +18,14 @@ export const HOST_TOOLS: readonly HostTool[] = [
   { name: 'ipxe.lkrn', path: '/usr/lib/ipxe/ipxe.lkrn', pkg: 'ipxe' },
   { name: 'extlinux', pkg: 'extlinux' },
   { name: 'gptmbr.bin', path: '/usr/lib/syslinux/mbr/gptmbr.bin', pkg: 'syslinux-common' },
+  { name: 'mbr.bin', path: '/usr/lib/syslinux/mbr/mbr.bin', pkg: 'syslinux-common' },
+  { name: 'syslinux', pkg: 'syslinux' },
+  { name: 'mkfs.fat', pkg: 'dosfstools' },
+  { name: 'fsck.fat', pkg: 'dosfstools' },
+  { name: 'mmd', pkg: 'mtools' },
+  { name: 'mcopy', pkg: 'mtools' },
+  { name: 'grub-mkimage', pkg: 'grub-pc-bin' },
+  { name: 'grub-i386-pc', path: '/usr/lib/grub/i386-pc/boot.img', pkg: 'grub-pc-bin' },
   { name: 'sgdisk', pkg: 'gdisk' },
   { name: 'sfdisk', pkg: 'fdisk' },
   { name: 'mke2fs', pkg: 'e2fsprogs' },
@@ -31,6 +39,7 @@ export const HOST_TOOLS: readonly HostTool[] = [
 ];
 
 export const GPTMBR_BIN = '/usr/lib/syslinux/mbr/gptmbr.bin';
+export const MBR_BIN = '/usr/lib/syslinux/mbr/mbr.bin';
 export const DEBIAN_IPXE_LKRN = '/usr/lib/ipxe/ipxe.lkrn';
 
 const EXTRA_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];

@@ -30,13 +30,15 @@ export interface LoadedImage {
 
 /** Files extlinux --install writes itself; an image must not bring its own. */
 const RESERVED = new Set(['ldlinux.sys', 'ldlinux.c32']);
-const SOURCE_DIRS = ['extlinux', 'ipxe'] as const;
+const SOURCE_DIRS = ['extlinux', 'ipxe', 'grub'] as const;
+/** An image definition is a directory with one of these (SYSLINUX chains: extlinux/; GRUB: grub/). */
+const MARKER_DIRS = ['extlinux', 'grub'];
 
 /** Names of the image definitions in `imagesDir` (directories holding extlinux/). */
 export async function listImages(imagesDir: string): Promise<string[]> {
   try {
     const ents = await readdir(imagesDir, { withFileTypes: true });
-    return ents.filter((e) => e.isDirectory() && existsSync(join(imagesDir, e.name, 'extlinux'))).map((e) => e.name).sort();
+    return ents.filter((e) => e.isDirectory() && MARKER_DIRS.some((m) => existsSync(join(imagesDir, e.name, m)))).map((e) => e.name).sort();
   } catch {
     return [];
   }
@@ -68,7 +70,7 @@ function checkOverlayKey(key: string): { dir: string; rel: string } {
   const [dir, ...rest] = norm.split('/');
   const rel = rest.join('/');
   if (!(SOURCE_DIRS as readonly string[]).includes(dir ?? '') || !rel || norm.startsWith('..') || posix.isAbsolute(norm)) {
-    throw new BootchainError('BAD_OVERLAY', `overlay key \`${key}\` must be a file path under extlinux/ or ipxe/`, 'e.g. { "ipxe/ipxe.conf": "#!ipxe\\n…" } or { "extlinux/extlinux.conf": "/abs/host/path" }');
+    throw new BootchainError('BAD_OVERLAY', `overlay key \`${key}\` must be a file path under extlinux/, ipxe/ or grub/`, 'e.g. { "ipxe/ipxe.conf": "#!ipxe\\n…" } or { "extlinux/extlinux.conf": "/abs/host/path" }');
   }
   return { dir: dir!, rel };
 }
@@ -92,9 +94,9 @@ async function loadDefinition(dir: string, label: string): Promise<ImageDefiniti
 export async function loadImage(name: string, imagesDir: string, overlay: Record<string, string> = {}): Promise<LoadedImage> {
   const dir = resolve(imagesDir, name);
   const label = join(imagesDir, name);
-  if (!/^[A-Za-z0-9._-]+$/.test(name) || !existsSync(join(dir, 'extlinux'))) {
+  if (!/^[A-Za-z0-9._-]+$/.test(name) || !MARKER_DIRS.some((m) => existsSync(join(dir, m)))) {
     const names = await listImages(imagesDir);
-    const why = existsSync(dir) ? `has no extlinux/ directory` : 'does not exist';
+    const why = existsSync(dir) ? `has no extlinux/ (or grub/) directory` : 'does not exist';
     throw new BootchainError('IMAGE_NOT_FOUND', `image definition ${label} ${why}`, names.length ? `available images in ${imagesDir}: ${names.join(', ')}` : `no image definitions in ${imagesDir} (each is a directory with extlinux/ and ipxe/)`);
   }
   const def = await loadDefinition(dir, label);
@@ -108,13 +110,20 @@ export async function loadImage(name: string, imagesDir: string, overlay: Record
     files.set(f.dest, f);
   };
   for (const sub of SOURCE_DIRS) {
-    for (const rel of await walk(join(dir, sub))) add({ dest: rel, origin: `${label}/${sub}/${rel}`, bytes: await readFile(join(dir, sub, rel)) });
+    // grub/ files keep their folder: they go to /boot/grub, next to ipxe/'s files in /boot.
+    for (const rel of await walk(join(dir, sub))) add({ dest: sub === 'grub' ? `grub/${rel}` : rel, origin: `${label}/${sub}/${rel}`, bytes: await readFile(join(dir, sub, rel)) });
   }
   for (const [key, value] of Object.entries(overlay)) {
-    const { rel } = checkOverlayKey(key);
-    add({ dest: rel, origin: `overlay ${key}`, bytes: await overlayBytes(key, value) });
+    const { dir: sub, rel } = checkOverlayKey(key);
+    add({ dest: sub === 'grub' ? `grub/${rel}` : rel, origin: `overlay ${key}`, bytes: await overlayBytes(key, value) });
   }
-  if (!files.has('extlinux.conf')) {
+  if (layout.chain === 'grub-bios') {
+    if (!files.has('grub/grub.cfg')) {
+      throw new BootchainError('NO_GRUB_CFG', `${label}/grub/grub.cfg is missing`, 'GRUB would stop at its `grub> ` prompt; add grub/grub.cfg (e.g. menuentry ipxe { linux16 /boot/ipxe.lkrn })');
+    }
+  } else if ([...files.keys()].some((k) => k.startsWith('grub/'))) {
+    throw new BootchainError('BAD_IMAGE_FILE', `${label}: grub/ files need layout.chain 'grub-bios' (this image's chain is ${layout.chain})`, 'remove grub/ or set chain: \'grub-bios\' in image.ts');
+  } else if (!files.has('extlinux.conf')) {
     throw new BootchainError('NO_EXTLINUX_CONF', `${label}/extlinux/extlinux.conf is missing`, 'SYSLINUX would print "WARNING: No configuration file found"; add extlinux/extlinux.conf (e.g. DEFAULT ipxe / LABEL ipxe / LINUX ipxe.lkrn)');
   }
   const notices: string[] = [];

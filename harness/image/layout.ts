@@ -1,5 +1,5 @@
 import { BootchainError } from '../errors.ts';
-import type { ImageLayout } from './types.ts';
+import type { BootChain, ImageLayout } from './types.ts';
 
 export const SECTOR = 512;
 /** First partition starts at 1 MiB, like sgdisk/sfdisk's default alignment (and the seed). */
@@ -8,8 +8,16 @@ export const FIRST_LBA = 2048;
 const GPT_BACKUP_SECTORS = 33;
 export const LINUX_FS_GUID = '0FC63DAF-8483-4772-8E79-3D69D8477DE4';
 export const ALLOWED_FS = ['ext2', 'ext3', 'ext4'] as const;
+export const CHAINS: readonly BootChain[] = ['gpt-extlinux', 'mbr-extlinux', 'mbr-syslinux-fat', 'grub-bios'];
+/** MBR type bytes of the partitions a DOS-label chain writes. */
+export const MBR_TYPE_LINUX = 0x83;
+export const MBR_TYPE_FAT16_LBA = 0x0e;
+
+/** True for the chains that write a DOS (MBR) partition table instead of a GPT. */
+export const isMbrChain = (chain: BootChain): boolean => chain !== 'gpt-extlinux';
 
 export const DEFAULT_LAYOUT: ImageLayout = {
+  chain: 'gpt-extlinux',
   diskMiB: 512,
   bootMiB: 10,
   bootName: 'boot',
@@ -32,6 +40,8 @@ export interface PartitionPlan {
  */
 export function resolveLayout(partial: Partial<ImageLayout> | undefined, where = 'layout'): ImageLayout {
   const layout: ImageLayout = { ...DEFAULT_LAYOUT };
+  // SYSLINUX on FAT boots from a FAT partition: that chain's default boot fs is vfat.
+  if (partial?.chain === 'mbr-syslinux-fat' && partial.bootFs === undefined) layout.bootFs = 'vfat';
   for (const [k, v] of Object.entries(partial ?? {})) {
     if (!(k in DEFAULT_LAYOUT)) {
       throw new BootchainError('BAD_LAYOUT', `${where}: unknown layout field \`${k}\``, `known fields: ${Object.keys(DEFAULT_LAYOUT).join(', ')}`);
@@ -47,6 +57,11 @@ export function validateLayout(layout: ImageLayout, where = 'layout'): void {
   const bad = (field: string, msg: string, hint: string): never => {
     throw new BootchainError('BAD_LAYOUT', `${where}: \`${field}\` ${msg}`, hint);
   };
+  const chain: unknown = layout.chain;
+  if (typeof chain !== 'string' || !(CHAINS as readonly string[]).includes(chain)) {
+    bad('chain', `must be one of ${CHAINS.join(', ')}, got \`${String(chain)}\``, `e.g. chain: 'mbr-extlinux' (default ${DEFAULT_LAYOUT.chain}, the seed's)`);
+  }
+  const fat = layout.chain === 'mbr-syslinux-fat';
   for (const f of ['diskMiB', 'bootMiB'] as const) {
     const v: unknown = layout[f];
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
@@ -60,9 +75,18 @@ export function validateLayout(layout: ImageLayout, where = 'layout'): void {
     if (s.length > 36) bad(f, `is ${s.length} characters long; GPT names hold at most 36`, 'shorten the name');
     if (/["\\\n\r]/.test(s) || [...s].some((c) => c.codePointAt(0)! > 0xffff)) bad(f, `contains a character a GPT name cannot hold: \`${s}\``, 'use plain text without quotes, backslashes or newlines');
   }
-  for (const f of ['bootFs', 'confFs'] as const) {
-    const v: unknown = layout[f];
-    if (!(ALLOWED_FS as readonly unknown[]).includes(v)) bad(f, `must be one of ${ALLOWED_FS.join(', ')}, got \`${String(v)}\``, 'SYSLINUX (extlinux) needs ext2/3/4');
+  if (fat) {
+    if (layout.bootFs !== 'vfat') bad('bootFs', `must be vfat with chain mbr-syslinux-fat, got \`${String(layout.bootFs)}\``, 'drop bootFs (it defaults to vfat for this chain), or pick chain mbr-extlinux for an ext boot partition');
+    if (Number.isInteger(layout.bootMiB) && (layout.bootMiB < 3 || layout.bootMiB > 2047)) bad('bootMiB', `must be 3–2047 MiB for a FAT16 boot partition (chain mbr-syslinux-fat), got ${layout.bootMiB}`, 'e.g. bootMiB: 10');
+    if (!/^[A-Za-z0-9_-]{1,11}$/.test(layout.bootName)) bad('bootName', `becomes the FAT volume label: at most 11 letters, digits, "_" or "-", got \`${layout.bootName}\``, 'e.g. bootName: "boot"');
+  } else {
+    const v: unknown = layout.bootFs;
+    const why = layout.chain === 'grub-bios' ? 'the GRUB chain keeps /boot/grub on ext2/3/4' : 'SYSLINUX (extlinux) needs ext2/3/4; for FAT use chain mbr-syslinux-fat';
+    if (!(ALLOWED_FS as readonly unknown[]).includes(v)) bad('bootFs', `must be one of ${ALLOWED_FS.join(', ')}, got \`${String(v)}\``, why);
+  }
+  {
+    const v: unknown = layout.confFs;
+    if (!(ALLOWED_FS as readonly unknown[]).includes(v)) bad('confFs', `must be one of ${ALLOWED_FS.join(', ')}, got \`${String(v)}\``, 'the conf partition is ext2/3/4');
   }
   // The conf partition needs room for a file system: at least 1 MiB after the boot partition.
   const needMiB = FIRST_LBA / 2048 + layout.bootMiB + 1 + 1;
@@ -72,10 +96,13 @@ export function validateLayout(layout: ImageLayout, where = 'layout'): void {
   if (layout.bootMiB < 1) bad('bootMiB', 'must be at least 1', 'SYSLINUX needs ~200 KiB plus your files');
 }
 
-/** Sector plan of a validated layout: p1 from 2048 for bootMiB, p2 to the last usable sector. */
+/**
+ * Sector plan of a validated layout: p1 from 2048 for bootMiB, p2 to the last usable sector (before
+ * the backup GPT on GPT chains, the disk's last sector on MBR chains).
+ */
 export function planPartitions(layout: ImageLayout): PartitionPlan {
   const diskSectors = layout.diskMiB * 2048;
-  const lastUsableLba = diskSectors - GPT_BACKUP_SECTORS - 1;
+  const lastUsableLba = isMbrChain(layout.chain ?? DEFAULT_LAYOUT.chain) ? diskSectors - 1 : diskSectors - GPT_BACKUP_SECTORS - 1;
   const bootSectors = layout.bootMiB * 2048;
   const boot = { firstLba: FIRST_LBA, lastLba: FIRST_LBA + bootSectors - 1, sectors: bootSectors };
   const confFirst = boot.lastLba + 1;

@@ -69,15 +69,27 @@ export interface ChainInfo {
   ladder: 'syslinux' | 'isolinux-hybrid' | 'grub' | 'unknown';
 }
 
+/**
+ * Which BIOS boot chain the builder lays down (every one ends in iPXE's ipxe.lkrn):
+ * - `gpt-extlinux` (the seed's): GPT, gptmbr.bin, EXTLINUX on ext2 in /extlinux
+ * - `mbr-extlinux`: DOS partition table, SYSLINUX mbr.bin, p1 active, EXTLINUX on ext2 in /extlinux
+ * - `mbr-syslinux-fat`: DOS partition table, mbr.bin, p1 active FAT16, SYSLINUX in /syslinux (syslinux.cfg)
+ * - `grub-bios`: DOS partition table, GRUB 2 boot.img + core.img in the post-MBR gap, /boot/grub on ext2
+ */
+export type BootChain = 'gpt-extlinux' | 'mbr-extlinux' | 'mbr-syslinux-fat' | 'grub-bios';
+
 /** The layout of an image definition (defaults match the seed). */
 export interface ImageLayout {
+  /** Boot chain (default `gpt-extlinux`, the seed's). */
+  chain: BootChain;
   /** Whole disk size in MiB (default 512). */
   diskMiB: number;
   /** Boot partition size in MiB (default 10). */
   bootMiB: number;
   bootName: string;
   confName: string;
-  bootFs: 'ext2' | 'ext3' | 'ext4';
+  /** `vfat` (FAT16) only with chain `mbr-syslinux-fat`, which also defaults to it. */
+  bootFs: 'ext2' | 'ext3' | 'ext4' | 'vfat';
   confFs: 'ext2' | 'ext3' | 'ext4';
 }
 

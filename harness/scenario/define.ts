@@ -89,7 +89,9 @@ export type ImageCorruption =
   | { region: 'mbr-code' | 'mbr-signature' | 'vbr' | 'vbr-signature'; fill?: number }
   | { region: 'file'; path: string; fill?: number; offset?: number; length?: number }
   | { region: 'delete-file'; path: string }
-  | { region: 'gpt-attribute'; partition: number; legacyBootable: boolean };
+  | { region: 'gpt-attribute'; partition: number; legacyBootable: boolean }
+  /** MBR disks: clear the active flag (0x80) of every partition entry, or of `partition` (1–4) only. */
+  | { region: 'mbr-active'; partition?: number };
 
 /** A stage of a scenario's own, proved by a console line. */
 export interface ScenarioStage {

@@ -171,7 +171,13 @@ async function applyCorruption(image: string, map: DiskMap, c: ImageCorruption):
     case 'gpt-attribute':
       await runTool('sfdisk', ['--part-attrs', image, String(c.partition), c.legacyBootable ? 'LegacyBIOSBootable' : '']);
       return;
+    case 'mbr-active': {
+      if (map.partitionTable !== 'mbr') throw new BootchainError('CORRUPT_NOT_MBR', `mbr-active needs a plain MBR partition table; this image's is ${map.partitionTable}`, 'use gpt-attribute on GPT disks');
+      // The status byte of each primary entry (offset 446 + 16·i): 0x80 active, 0x00 not.
+      for (let i = 1; i <= 4; i++) if (c.partition === undefined || c.partition === i) await patch(image, 446 + 16 * (i - 1), Buffer.from([0]));
+      return;
+    }
     default:
-      throw new BootchainError('CORRUPT_UNKNOWN', `unknown corruption region "${(c as { region: string }).region}"`, 'regions: mbr-code, mbr-signature, vbr, vbr-signature, file, delete-file, gpt-attribute');
+      throw new BootchainError('CORRUPT_UNKNOWN', `unknown corruption region "${(c as { region: string }).region}"`, 'regions: mbr-code, mbr-signature, vbr, vbr-signature, file, delete-file, gpt-attribute, mbr-active');
   }
 }

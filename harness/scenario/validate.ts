@@ -4,7 +4,7 @@ import { STAGE_IDS } from '../stages/ladder.ts';
 import type { ScenarioDefinition } from './define.ts';
 
 const CORE_STAGES: readonly string[] = STAGE_IDS;
-const CORRUPT_REGIONS = ['mbr-code', 'mbr-signature', 'vbr', 'vbr-signature', 'file', 'delete-file', 'gpt-attribute'];
+const CORRUPT_REGIONS = ['mbr-code', 'mbr-signature', 'vbr', 'vbr-signature', 'file', 'delete-file', 'gpt-attribute', 'mbr-active'];
 
 function fail(file: string, field: string, what: string): never {
   throw new BootchainError('SCENARIO_INVALID', `${file}: field \`${field}\` ${what}`, 'fix the scenario definition (see scenarios/external-script.ts for a working one)');
@@ -38,6 +38,7 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
         if (!isObj(c) || typeof c.region !== 'string' || !CORRUPT_REGIONS.includes(c.region)) fail(file, `image.corrupt[${i}].region`, `must be one of ${CORRUPT_REGIONS.join(', ')}`);
         if ((c.region === 'file' || c.region === 'delete-file') && (typeof c.path !== 'string' || !c.path.startsWith('/'))) fail(file, `image.corrupt[${i}].path`, 'must be an absolute path inside the boot partition, e.g. /extlinux/ldlinux.sys');
         if (c.region === 'gpt-attribute' && (!Number.isInteger(c.partition) || typeof c.legacyBootable !== 'boolean')) fail(file, `image.corrupt[${i}]`, 'gpt-attribute needs `partition` (a number) and `legacyBootable` (true/false)');
+        if (c.region === 'mbr-active' && c.partition !== undefined && (!Number.isInteger(c.partition) || (c.partition as number) < 1 || (c.partition as number) > 4)) fail(file, `image.corrupt[${i}].partition`, 'must be a primary MBR partition number 1–4 (or absent: every entry)');
         for (const k of ['fill', 'offset', 'length'] as const) if (c[k] !== undefined && (!Number.isInteger(c[k]) || (c[k] as number) < 0)) fail(file, `image.corrupt[${i}].${k}`, 'must be a non-negative integer');
       });
     }

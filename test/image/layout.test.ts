@@ -33,6 +33,11 @@ t.test('bad layouts name the field', async (t) => {
     [{ bootName: 'a"b' }, /`bootName` contains a character/],
     [{ bootFs: 'vfat' }, /`bootFs` must be one of ext2, ext3, ext4, got `vfat`/],
     [{ confFs: 'xfs' }, /`confFs` must be one of/],
+    [{ chain: 'uefi' }, /`chain` must be one of gpt-extlinux, mbr-extlinux, mbr-syslinux-fat, grub-bios, got `uefi`/],
+    [{ chain: 'mbr-syslinux-fat', bootFs: 'ext2' }, /`bootFs` must be vfat with chain mbr-syslinux-fat/],
+    [{ chain: 'mbr-extlinux', bootFs: 'vfat' }, /`bootFs` must be one of ext2, ext3, ext4, got `vfat`/],
+    [{ chain: 'mbr-syslinux-fat', bootFs: 'vfat', bootName: 'boot partition' }, /`bootName` becomes the FAT volume label/],
+    [{ chain: 'mbr-syslinux-fat', bootFs: 'vfat', bootMiB: 2 }, /`bootMiB` must be 3–2047 MiB for a FAT16 boot partition/],
   ];
   for (const [patch, re] of cases) {
     t.throws(() => validateLayout(bad(patch), 'images/x/image.ts layout'), re, JSON.stringify(patch));
@@ -43,4 +48,14 @@ t.test('bad layouts name the field', async (t) => {
   t.throws(() => resolveLayout({ diskSize: 5 } as never), /unknown layout field `diskSize`/);
   t.doesNotThrow(() => validateLayout(bad({ bootName: 'x'.repeat(36) })));
   t.doesNotThrow(() => validateLayout(bad({ diskMiB: 13, bootMiB: 10 })));
+});
+
+t.test('chain: default, FAT default fs, MBR plans use the whole disk', async (t) => {
+  t.equal(resolveLayout(undefined).chain, 'gpt-extlinux');
+  const fat = resolveLayout({ chain: 'mbr-syslinux-fat' });
+  t.equal(fat.bootFs, 'vfat', 'SYSLINUX on FAT defaults to a vfat boot partition');
+  t.equal(resolveLayout({ chain: 'mbr-extlinux' }).bootFs, 'ext2');
+  const plan = planPartitions(resolveLayout({ chain: 'mbr-extlinux' }));
+  t.same(plan.boot, { firstLba: 2048, lastLba: 22527, sectors: 20480 });
+  t.equal(plan.conf.lastLba, 1048575, 'no backup GPT: p2 runs to the last sector');
 });
