@@ -6,7 +6,7 @@ export default defineScenario({
   description: 'GRUB 2 with grub.cfg deleted → GRUB waits at its `grub> ` prompt',
   image: { name: 'hypersolid-grub-bios', corrupt: [{ region: 'delete-file', path: '/boot/grub/grub.cfg' }] },
   machine: { bootfile: '/boot.ipxe' },
-  expect: { failAt: 'config' },
+  expect: { failAt: 'grub-normal', code: 'GRUB_PROMPT' },
   console: ['GRUB loading'],
   timeoutMs: 60_000,
   tags: ['negative'],

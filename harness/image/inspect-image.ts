@@ -5,6 +5,7 @@ import { runTool } from '../run-tool.ts';
 import { BootchainError } from '../errors.ts';
 import { parseLsP, parseStats, runsToRanges, splitSections, type DirEntry } from './debugfs-output.ts';
 import { detectChain } from './chain-detect.ts';
+import { mapFatSyslinuxFiles } from './fat-map.ts';
 import { detectFs } from './fs-detect.ts';
 import { requireTool } from './host-tools.ts';
 import { openFileReader, parsePartitionTable } from './partition-table.ts';
@@ -102,8 +103,21 @@ async function mapImage(path: string): Promise<DiskMap> {
     return map;
   }
   map.regions.push({ name: 'vbr', kind: 'vbr', partition: boot.number, ranges: [{ start: offset, end: offset + SECTOR }] });
+  if (bootFs.fs === 'vfat') {
+    // SYSLINUX on FAT: the files' byte ranges come from the FAT's own cluster chains.
+    const reader = openFileReader(image);
+    try {
+      const fat = mapFatSyslinuxFiles(reader, offset, boot.number, SYSLINUX_DIRS);
+      map.syslinuxDir = fat.dir;
+      map.regions.push(...fat.regions);
+      map.notes.push(...fat.notes);
+    } finally {
+      reader.close();
+    }
+    return map;
+  }
   if (!bootFs.fs.startsWith('ext') || !bootFs.blockSize) {
-    map.notes.push(`boot partition ${boot.number} is ${bootFs.fs}, not ext2/3/4: its files are not mapped`);
+    map.notes.push(`boot partition ${boot.number} is ${bootFs.fs}, not ext2/3/4 or FAT: its files are not mapped`);
     return map;
   }
   map.regions.push(...(await mapSyslinuxFiles(image, offset, bootFs.blockSize, boot.number, map)));

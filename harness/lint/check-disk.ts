@@ -59,7 +59,7 @@ export function checkDisk(ctx: LintContext): LintFinding[] {
   const bootable = table.partitions.filter((p) => p.legacyBiosBootable);
   const what = gpt ? 'the LegacyBIOSBootable attribute (bit 2)' : 'the active flag (0x80)';
   if (bootable.length === 0) {
-    out.push(finding('error', 'LINT_NO_BOOTABLE_PARTITION', gpt ? 'gpt' : 'mbr', `no partition has ${what}: ${gpt ? 'gptmbr.bin' : 'mbr.bin'} prints "Missing OS"`, gpt ? 'sgdisk --attributes=1:set:2 IMG (or sfdisk --part-attrs IMG 1 LegacyBIOSBootable)' : 'sfdisk --activate IMG 1'));
+    out.push(finding('error', 'LINT_NO_BOOTABLE_PARTITION', gpt ? 'gpt' : 'mbr', `no partition has ${what}: ${gpt ? 'gptmbr.bin prints "Missing OS"' : 'mbr.bin prints "Missing operating system."'}`, gpt ? 'sgdisk --attributes=1:set:2 IMG (or sfdisk --part-attrs IMG 1 LegacyBIOSBootable)' : 'sfdisk --activate IMG 1'));
   } else if (bootable.length > 1) {
     out.push(finding('error', 'LINT_MULTIPLE_BOOTABLE_PARTITIONS', gpt ? 'gpt' : 'mbr', `partitions ${bootable.map((p) => p.number).join(', ')} all have ${what}: the MBR code prints "Multiple active partitions"`, `keep the flag on the SYSLINUX partition only${gpt ? ' (sgdisk --attributes=N:clear:2 IMG)' : ''}`));
   }

@@ -1,9 +1,11 @@
+import { ALL_STAGE_TITLES } from '../stages/chains.ts';
 import { isValidHostName } from '../network/private-network.ts';
 import { BootchainError } from '../errors.ts';
 import { STAGE_IDS } from '../stages/ladder.ts';
 import type { ScenarioDefinition } from './define.ts';
 
-const CORE_STAGES: readonly string[] = STAGE_IDS;
+/** Every built-in stage id of every chain's ladder (grub-core, grub-normal … besides the seed's). */
+const CORE_STAGES: readonly string[] = [...new Set([...STAGE_IDS, ...Object.keys(ALL_STAGE_TITLES)])];
 const CORRUPT_REGIONS = ['mbr-code', 'mbr-signature', 'vbr', 'vbr-signature', 'file', 'delete-file', 'gpt-attribute', 'mbr-active'];
 
 function fail(file: string, field: string, what: string): never {

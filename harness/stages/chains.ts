@@ -84,7 +84,7 @@ export const GRUB_LADDER: ChainLadder = {
   title: "GRUB's boot.img → core.img → GRUB normal mode (grub.cfg) → linux16 iPXE",
   stages: [
     core('bios'),
-    core('mbr', { title: "MBR code (GRUB's boot.img) ran" }),
+    core('mbr', { title: "MBR code (GRUB's boot.img) ran and loaded core.img", evaluate: mbrCodeLoads('core.img') }),
     core('gpt', { skip: 'GRUB chain: boot.img loads core.img by its LBA, not through the partition table' }),
     core('vbr', { skip: 'GRUB chain: no partition boot sector' }),
     { id: 'grub-core', title: 'core.img loaded and ran ("GRUB loading", "Welcome to GRUB!")', evaluate: consoleStage(/GRUB loading|Welcome to GRUB!/, "core.img's own output"), hangHint: 'boot.img ran but core.img did not: reinstall GRUB (grub-install / grub-bios-setup) so boot.img points at core.img' },

@@ -4,7 +4,7 @@ import type { StageId } from './ladder.ts';
 
 const EXPECT: Record<string, string> = {
   bios: 'the SeaBIOS banner "SeaBIOS (version …)"',
-  mbr: 'a read of LBA 0 after "Booting from Hard Disk...", then of the GPT header (LBA 1)',
+  mbr: 'a read of LBA 0 after "Booting from Hard Disk...", then the MBR code\'s own read (the GPT header on a GPT disk, the active partition\'s boot sector on an MBR disk)',
   gpt: 'reads of the GPT entries, then of the boot partition\'s first sector (VBR)',
   vbr: 'a read of the first sector of ldlinux.sys',
   'ldlinux-sys': 'the rest of ldlinux.sys read and the complete "SYSLINUX x.yy … Copyright" banner',

@@ -1,4 +1,4 @@
-import type { CoreStageId } from './ladder.ts';
+import type { CoreStageId, StageId } from './ladder.ts';
 import { decodeIpxeError, type DecodedIpxeError } from './ipxe-errors.ts';
 
 /**
@@ -8,8 +8,8 @@ import { decodeIpxeError, type DecodedIpxeError } from './ipxe-errors.ts';
  */
 export interface FailureDef {
   code: string;
-  /** Ladder stage that failed; for `fallThrough` entries only the default (the tracker uses the first stage not passed). */
-  stage: CoreStageId;
+  /** Ladder stage that failed (a chain's own id such as grub-normal too); for `fallThrough` entries only the default. */
+  stage: StageId;
   pattern: RegExp;
   cause: string;
   hint: string;
@@ -28,7 +28,7 @@ export interface FailureDef {
 
 export interface FailureMatch {
   code: string;
-  stage: CoreStageId;
+  stage: StageId;
   /** The console text that matched. */
   message: string;
   cause: string;
@@ -50,6 +50,10 @@ export const FAILURE_CATALOG: readonly FailureDef[] = [
     atStage: { vbr: { cause: "gptmbr.bin read the bootable partition's first sector, but it has no 55AA signature: no SYSLINUX boot sector is installed there (or it was overwritten)", hint: 'mount the boot partition and run `extlinux --install DIR` on it (it writes the boot sector); check that nothing else writes to the partition\'s first sector' } } },
   { code: 'MBR_MISSING_OS', stage: 'mbr', pattern: /^Missing operating system\./, cause: 'SYSLINUX mbr.bin found no active partition in the MBR table, or the active partition\'s first sector lacks 55AA (no boot sector installed)', hint: 'mark the boot partition active (sfdisk --activate IMG 1) and install its boot sector (extlinux --install / syslinux --install)',
     atStage: { vbr: { cause: "mbr.bin read the active partition's first sector, but it has no 55AA signature: no boot sector is installed there (or it was overwritten)", hint: 'reinstall the boot sector: `extlinux --install DIR` on the mounted ext partition, or `syslinux --offset BYTES --install IMG` for FAT' } } },
+  { code: 'MBR_MULTIPLE_ACTIVE', stage: 'mbr', pattern: /^Multiple active partitions\./, cause: 'SYSLINUX mbr.bin found more than one active partition in the MBR table', hint: 'keep the active flag on the SYSLINUX partition only (sfdisk --activate IMG N marks one; check with fdisk -l)' },
+  { code: 'MBR_LOAD_ERROR', stage: 'mbr', pattern: /^Operating system load error\./, cause: 'SYSLINUX mbr.bin could not read the active partition\'s first sector through the BIOS', hint: 'check that the active partition lies inside the disk (fdisk -l) and the disk is readable' },
+  { code: 'GRUB_PROMPT', stage: 'grub-normal', prompt: true, pattern: /^grub>\s*$/, cause: 'GRUB started but had nothing to boot: no grub.cfg (or one without a bootable entry), so it waits at its command line', hint: 'install /boot/grub/grub.cfg (the prefix core.img was built with) with a default entry: linux16 /boot/ipxe.lkrn, boot' },
+  { code: 'GRUB_ERROR', stage: 'grub-normal', pattern: /^error: (.*)/, cause: 'GRUB reported an error (a file or module it could not load, a bad command in grub.cfg)', hint: 'read the error: a missing file names the path GRUB looked for; check the prefix and grub.cfg' },
   { code: 'GPTMBR_DISK_ERROR', stage: 'gpt', pattern: /^Disk error/, cause: 'gptmbr.bin could not read the GPT or the boot partition through the BIOS', hint: 'check the partition table (sgdisk -v) and that the boot partition lies inside the disk' },
   { code: 'SYSLINUX_LOAD_ERROR', stage: 'ldlinux-sys', pattern: /Load error - Boot error/, cause: 'ldlinux.sys was read but its checksum is wrong (file moved or modified after installation)', hint: CHANGE_DISKS },
   { code: 'SYSLINUX_BOOT_ERROR', stage: 'vbr', pattern: /^Boot error/, cause: 'the partition boot sector could not load ldlinux.sys (wrong LBA patched in, or file moved)', hint: CHANGE_DISKS },
