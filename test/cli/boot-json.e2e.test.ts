@@ -2,6 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { STAGE_IDS } from '../../harness/stages/ladder.ts';
+
+/** The default run goes to chain: the 11 firmware stages (kernel and init only when asked). */
+const TO_CHAIN = STAGE_IDS.slice(0, STAGE_IDS.indexOf('chain') + 1);
 import { consoleTail, copyWithZeroed, DEFAULT_GZ, DEFAULT_IMG, DEFAULT_MAP, ensureDefaultImage, makeTemp, mapRegion, rmTemp, runCli, type CliResult } from './fixtures/cli-run.ts';
 
 /** End to end: `bootchain boot IMAGE --json` spawned as a user would, checked against the README's report shape. */
@@ -65,13 +68,13 @@ t.before(() => ensureDefaultImage(artifacts));
 
 t.test('boot IMG --json: one JSON report, every stage passed, exit 0', async (t) => {
   const r = await runCli(['boot', DEFAULT_IMG, '--json'], { artifacts });
-  checkPassingReport(t, r, DEFAULT_IMG, STAGE_IDS);
+  checkPassingReport(t, r, DEFAULT_IMG, TO_CHAIN);
   t.equal(r.stdout.trim().split('\n')[0], '{', 'stdout starts with the JSON document');
 });
 
 t.test('boot boot.img.gz --json: the gzip image boots the same way', async (t) => {
   const r = await runCli(['boot', DEFAULT_GZ, '--json'], { artifacts });
-  checkPassingReport(t, r, DEFAULT_GZ, STAGE_IDS);
+  checkPassingReport(t, r, DEFAULT_GZ, TO_CHAIN);
 });
 
 t.test('--expect network: pass without requiring the chain stage', async (t) => {
