@@ -9,5 +9,6 @@ export default defineScenario({
   expect: { failAt: 'grub-normal', code: 'GRUB_PROMPT' },
   console: ['GRUB loading'],
   timeoutMs: 60_000,
+  skipped: ['gpt', 'vbr'],
   tags: ['negative'],
 });

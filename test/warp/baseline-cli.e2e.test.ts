@@ -17,8 +17,10 @@ t.test('baseline: unchanged run passes, a deliberately slower boot is flagged', 
   t.equal(base.mode, 'warp', 'recorded under time warp (the default)');
   t.ok(base.stages.every((s) => s.guestMs !== null), 'every stage has a guest time');
 
-  const same = await cli(['run', '--scenario', 'embedded-script', '--baseline', join(dir, 'b1')], art);
-  t.equal(same.exitCode, 0, `an unchanged run stays within the baseline:\n${same.all}`);
+  // Whether an unchanged run stays within the default tolerance depends on the host's load (a speed
+  // question for `npm run bench`); here a wide tolerance checks the comparison itself, deterministically.
+  const same = await cli(['run', '--scenario', 'embedded-script', '--baseline', join(dir, 'b1'), '--tolerance-ms', '120000'], art);
+  t.equal(same.exitCode, 0, `an unchanged run stays within a wide tolerance of the baseline:\n${same.all}`);
   t.match(same.all, /baseline: ok/);
 
   await mkdir(join(dir, 'b2'));
