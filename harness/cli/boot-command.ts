@@ -32,6 +32,7 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       artifacts: { type: 'string' },
       host: { type: 'string', multiple: true },
       until: { type: 'string' },
+      memory: { type: 'string' },
       network: { type: 'string', default: 'private' },
       ...BASELINE_FLAGS,
     },
@@ -47,6 +48,7 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
   const shift = shiftArg === undefined ? undefined : Number(shiftArg);
   if (shift !== undefined && (!Number.isInteger(shift) || shift < 0 || shift > 10)) throw new BootchainError('USAGE', `--icount-shift must be an integer 0..10, got "${shiftArg}"`, 'the default is 8; --realtime turns time warp off');
   if (shift !== undefined && values.realtime) throw new BootchainError('USAGE', '--icount-shift and --realtime exclude each other', 'pick one');
+  const memoryMiB = parseMemory(values.memory);
   const timeoutS = Number(values.timeout);
   if (!(timeoutS > 0)) throw new BootchainError('USAGE', `--timeout must be a positive number of seconds, got "${values.timeout}"`, 'e.g. --timeout 60');
   const marker = `BOOTCHAIN-MARKER-${Date.now().toString(36)}`;
@@ -83,7 +85,7 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       image: prepared.image,
       diskMap: prepared.map,
       // Time warp (-icount) is the default under TCG; --realtime runs the guest on the host's clock.
-      machine: { accel: values.accel as 'tcg' | 'kvm', smbiosSerial: values.serial!, ...(values.realtime ? { icountShift: null } : shift !== undefined ? { icountShift: shift } : {}) },
+      machine: { accel: values.accel as 'tcg' | 'kvm', smbiosSerial: values.serial!, ...(memoryMiB ? { memoryMiB } : {}), ...(values.realtime ? { icountShift: null } : shift !== undefined ? { icountShift: shift } : {}) },
       routes,
       bootfile,
       network: values.network === 'user' ? { mode: 'user' } : { mode: 'private', hosts },
@@ -131,4 +133,12 @@ export function parseHostFlags(flags: string[]): VirtualHost[] {
     hosts.push({ name, serve: { routes: serveDirRoutes(dir) } });
   }
   return hosts;
+}
+
+/** `--memory MiB`: the guest's memory (an installer needs far more than the default 256 MiB). */
+export function parseMemory(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 16 || n > 65536) throw new BootchainError('USAGE', `--memory must be a whole number of MiB between 16 and 65536, got "${v}"`, 'e.g. --memory 1024');
+  return n;
 }

@@ -4,6 +4,7 @@ import { loadAllScenarios, loadScenario, listScenarioNames } from '../scenario/c
 import { runScenario } from '../scenario/run-scenario.ts';
 import { formatStageTable, formatStageRow } from '../stages/index.ts';
 import { withInterrupt } from './interrupt.ts';
+import { parseMemory } from './boot-command.ts';
 import { BASELINE_FLAGS, applyBaseline, preflightBaseline } from './baseline-options.ts';
 import { join, resolve } from 'node:path';
 import type { CliIo } from './io.ts';
@@ -14,6 +15,7 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
       tag: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
       realtime: { type: 'boolean', default: false },
+      memory: { type: 'string' },
       // For run, --baseline / --write-baseline name a folder with one <scenario>.json per scenario.
       ...BASELINE_FLAGS,
     },
@@ -26,12 +28,13 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
   let failed = 0;
   let errored = 0;
   const summary: object[] = [];
+  const memoryMiB = parseMemory(values.memory);
   const interrupted = await withInterrupt(io, async (signal) => {
     for (const s of scenarios) {
       if (signal.aborted) break;
       io.err(`▶ ${s.name}: ${s.def.description}`);
       // Live: one row per stage the moment it passes or fails; the full table only when something is off.
-      const o = await runScenario(s, { signal, realtime: values.realtime, onLog: (l) => io.err(`  ${l}`), onStage: (st) => io.err(`  ${formatStageRow(st)}  ${st.evidence[0] ?? ''}`) });
+      const o = await runScenario(s, { signal, realtime: values.realtime, ...(memoryMiB ? { memoryMiB } : {}), onLog: (l) => io.err(`  ${l}`), onStage: (st) => io.err(`  ${formatStageRow(st)}  ${st.evidence[0] ?? ''}`) });
       const r = o.result;
       if (o.ok && r.verdict === 'pass' && !(await applyBaseline(values, r.report, r.icountShift, io, (dir) => join(resolve(dir), `${s.name}.json`)))) {
         o.ok = false;

@@ -254,6 +254,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     result.endedBy = 'aborted (Ctrl-C)';
   }
   const wallMs = now();
+  notes.push(...payloadNotes(ledger(), reader.text()));
   const dir = o.artifactsDir;
   const argv = machine?.argv ?? [];
   const lintIn = await o.meta.lint;
@@ -308,4 +309,16 @@ async function waitGuest(clockOf: () => { lastGuestMs: number | null } | null, m
     signal.throwIfAborted();
     await new Promise((r) => setTimeout(r, GUEST_WAIT_POLL_MS));
   }
+}
+
+/** What OS the run booted: the kernel and initrd fetched (URL, size) and the command line the kernel saw. */
+function payloadNotes(ledger: LedgerEntry[], consoleText: string): string[] {
+  const k = ledger.findIndex((e) => e.bodyKind === 'bzimage' && e.status >= 200 && e.status < 300);
+  if (k < 0) return [];
+  const url = (e: LedgerEntry): string => `http://${e.host ?? ''}${e.url}`;
+  const out = [`kernel: ${url(ledger[k]!)} (${ledger[k]!.bytes} bytes)`];
+  for (const e of ledger.slice(k + 1)) if (e.status >= 200 && e.status < 300 && e.bodyKind === 'binary') out.push(`initrd: ${url(e)} (${e.bytes} bytes)`);
+  const cmdline = /Command line: (.*)$/m.exec(consoleText)?.[1]?.trim();
+  if (cmdline) out.push(`kernel command line: ${cmdline}`);
+  return out;
 }

@@ -36,6 +36,8 @@ export interface RunScenarioOptions {
   realtime?: boolean;
   /** Override the scenario's network (default: the scenario's, else `private`). */
   network?: 'private' | 'user';
+  /** Override the guest's memory (MiB). */
+  memoryMiB?: number;
 }
 
 /** A port that stays the same for a scenario across runs (so its built image stays cached) when free. */
@@ -112,7 +114,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
       diskMap: prepared.map,
       machine: {
         ...(def.machine?.accel ? { accel: def.machine.accel } : {}),
-        ...(def.machine?.memoryMiB ? { memoryMiB: def.machine.memoryMiB } : {}),
+        ...(o.memoryMiB ?? def.machine?.memoryMiB ? { memoryMiB: o.memoryMiB ?? def.machine!.memoryMiB! } : {}),
         ...(def.machine?.diskBus ? { diskBus: def.machine.diskBus } : {}),
         ...(def.machine?.nicModel ? { nicModel: def.machine.nicModel } : {}),
         ...(def.machine?.extraArgs ? { extraArgs: def.machine.extraArgs } : {}),
