@@ -104,7 +104,10 @@ t.test('a missing image (exit 2) leaves nothing', async (t) => {
 });
 
 t.test('a bad option (exit 2) leaves nothing', async (t) => {
-  const run = await bootAndProbe('badopt', DEFAULT_IMG, ['boot', DEFAULT_IMG, '--json', '--no-such-option'], false);
+  // A private copy: the image path is the probe's needle, and other test files boot the default image meanwhile.
+  const image = join(work, 'badopt.img');
+  copyFileSync(DEFAULT_IMG, image);
+  const run = await bootAndProbe('badopt', image, ['boot', image, '--json', '--no-such-option'], false);
   t.equal(run.r.exitCode, 2, `exit 2 — ${run.why}`);
   t.match(run.r.all, /no-such-option/, `names the bad option — ${run.why}`);
   assertNothingLeft(t, run);
