@@ -25,6 +25,8 @@ export function checkFsFeatures(ctx: LintContext): LintFinding[] {
   const where = `partition ${boot.number}`;
   if (head.length < 2048 || head.readUInt16LE(1024 + 56) !== 0xef53) {
     const fs = ctx.map.partitions.find((p) => p.number === boot.number)?.fs ?? 'unknown';
+    // SYSLINUX on FAT (`syslinux --install`) is a chain of its own: its boot sector and ldlinux.sys are checked by the SYSLINUX checks.
+    if (fs === 'vfat') return [finding('info', 'LINT_BOOT_FS_FAT', 'vbr', `boot ${where} is FAT: SYSLINUX on FAT (installed with syslinux --install)`, 'none')];
     return [finding('error', 'LINT_BOOT_FS_NOT_EXT', 'vbr', `boot ${where} is ${fs}, not ext2/3/4: EXTLINUX needs ext2/3/4 (or btrfs/xfs), FAT needs syslinux instead`, 'mkfs.ext2 the boot partition and run extlinux --install')];
   }
   const sb = head.subarray(1024);
