@@ -27,8 +27,8 @@ const SIGNATURES: Array<{ kind: MbrCodeKind; text: string }> = [
 
 /** Bytes of a boot code that the installers patch (disk signature area, LBAs): compared up to here. */
 const CODE_BYTES = 432;
-/** Where GRUB's boot.img keeps its BIOS parameter block and patched fields (skipped when comparing). */
-const GRUB_VARIABLE = [[0x03, 0x5a], [0x5c, 0x66]] as const;
+/** Where GRUB's boot.img keeps its BIOS parameter block and the fields grub-bios-setup patches (kernel sector, boot drive, the drive-check jump): skipped when comparing. */
+const GRUB_VARIABLE = [[0x03, 0x5a], [0x5c, 0x68]] as const;
 
 let hostCodes: Array<{ kind: MbrCodeKind; file: string; code: Buffer }> | null = null;
 
@@ -88,5 +88,5 @@ export function describeChain(c: ChainInfo): string {
   const code = { gptmbr: 'gptmbr.bin', mbr: 'mbr.bin', altmbr: 'altmbr.bin', isohdpfx: 'isohdpfx.bin', 'grub-boot': "GRUB's boot.img", zero: 'no MBR code', unknown: 'unknown MBR code' }[c.mbrCode.kind];
   const scheme = { gpt: 'GPT', mbr: 'MBR partitions', 'iso-hybrid': 'ISO 9660 hybrid', none: 'no partition table' }[c.scheme];
   const loader = { extlinux: 'EXTLINUX', 'syslinux-fat': 'SYSLINUX on FAT', isolinux: 'ISOLINUX', grub: 'GRUB 2 (i386-pc)', none: 'no loader', unknown: 'unknown loader' }[c.loader.kind];
-  return `${code} (${c.mbrCode.how}) → ${scheme} → ${loader}${c.loader.where ? ` (${c.loader.where})` : ''}; ladder: ${c.ladder}`;
+  return `${code} (${c.mbrCode.how}) → ${scheme} → ${loader}${c.loader.where ? ` (${c.loader.where})` : ''}${c.config ? `, config ${c.config}` : ''}${c.kernel ? ` → kernel ${c.kernel}` : ''}; ladder: ${c.ladder}`;
 }

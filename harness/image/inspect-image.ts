@@ -6,6 +6,8 @@ import { BootchainError } from '../errors.ts';
 import { parseLsP, parseStats, runsToRanges, splitSections, type DirEntry } from './debugfs-output.ts';
 import { detectChain } from './chain-detect.ts';
 import { mapFatSyslinuxFiles } from './fat-map.ts';
+import { readMappedFile } from './read-mapped-file.ts';
+import { defaultLabel, parseSyslinuxConfig } from '../lint/extlinux-config.ts';
 import { detectFs } from './fs-detect.ts';
 import { requireTool } from './host-tools.ts';
 import { openFileReader, parsePartitionTable } from './partition-table.ts';
@@ -45,8 +47,22 @@ export async function inspectImage(path: string): Promise<DiskMap> {
     } finally {
       reader.close();
     }
+    await addConfigAndKernel(map);
   }
   return map;
+}
+
+/** The SYSLINUX config in the map and the kernel its default label boots. */
+async function addConfigAndKernel(map: DiskMap): Promise<void> {
+  const cfg = map.regions.find((r) => r.kind === 'file' && /\/(extlinux\.conf|syslinux\.cfg|isolinux\.cfg)$/i.test(r.path ?? r.name));
+  if (!cfg || !map.chain) return;
+  map.chain.config = cfg.path ?? cfg.name;
+  try {
+    const label = defaultLabel(parseSyslinuxConfig((await readMappedFile(map.image, cfg)).toString('latin1')));
+    if (label?.kernel) map.chain.kernel = label.kernel;
+  } catch {
+    // an unreadable config: the lint says why
+  }
 }
 
 async function mapImage(path: string): Promise<DiskMap> {

@@ -65,6 +65,10 @@ export interface ChainInfo {
   mbrCode: { kind: MbrCodeKind; how: string; file?: string };
   scheme: 'gpt' | 'mbr' | 'iso-hybrid' | 'none';
   loader: { kind: 'extlinux' | 'syslinux-fat' | 'isolinux' | 'grub' | 'none' | 'unknown'; where?: string };
+  /** The loader's configuration file (path in its file system), when mapped. */
+  config?: string;
+  /** The kernel the configuration boots (its default label's LINUX/KERNEL), when it could be read. */
+  kernel?: string;
   /** The ladder (harness/stages/chains) that judges this chain. */
   ladder: 'syslinux' | 'isolinux-hybrid' | 'grub' | 'unknown';
 }
