@@ -57,6 +57,11 @@ const IDLE_CONFIRM_MS = 150;
  */
 const BUSY_SPREAD_BYTES = 4096;
 const BUSY_FACTOR = 8;
+/**
+ * The disk-driven stages run a few hundred bytes of real-mode code that reads the disk at once: silence
+ * there is never work (code walking through zeroed memory spreads widely too), so they get no extension.
+ */
+const NEVER_BUSY = new Set<string>(['bios', 'mbr', 'gpt', 'vbr', 'ldlinux-sys', 'grub-core']);
 
 /** What a hang at each stage usually means, and what to do about it. */
 const HANG_HINTS: Partial<Record<CoreStageId, string>> = {
@@ -315,7 +320,7 @@ export class StageTracker {
     // a handful of addresses mean a loop. A busy guest gets more of its own time; a stuck one does not.
     const running = this.cpu.filter((c) => !c.halted);
     const spread = running.length >= 3 ? Math.max(...running.map((c) => c.pc)) - Math.min(...running.map((c) => c.pc)) : 0;
-    const busy = spread > BUSY_SPREAD_BYTES;
+    const busy = spread > BUSY_SPREAD_BYTES && !NEVER_BUSY.has(id);
     const guestLimit = (this.opts.guestStageMs?.[id] ?? limit) * (busy ? BUSY_FACTOR : 1);
     const byGuest = guestIdle !== null && guestIdle >= guestLimit;
     // A guest clock that stands still while wall time passes: the CPU halted with nothing left to wake it.
@@ -333,7 +338,9 @@ export class StageTracker {
     if (this.idleSeenAt === null) this.idleSeenAt = atMs;
     if (atMs - this.idleSeenAt < IDLE_CONFIRM_MS) return;
     {
-      const cpuNote = busy ? ` while the CPU was busy across ${Math.round(spread / 1024)} KiB of code (given ${BUSY_FACTOR}× the stage's limit)` : running.length >= 3 ? ` with the CPU looping within ${spread} bytes (stuck)` : '';
+      const cpuNote = busy
+        ? ` while the CPU was busy across ${Math.round(spread / 1024)} KiB of code (given ${BUSY_FACTOR}× the stage's limit)`
+        : running.length < 3 ? '' : spread > BUSY_SPREAD_BYTES ? ` with the CPU running wild across ${Math.round(spread / 1024)} KiB (a disk-driven stage: silence is not work)` : ` with the CPU looping within ${spread} bytes (stuck)`;
       const idle = byGuest ? `${Math.round(guestIdle)} ms of guest time${cpuNote}` : `${wallIdle} ms${guestIdle !== null ? ` of wall time; the guest clock stood still (${lastCpu?.halted ? 'CPU halted' : 'CPU halted?'})` : ''}`;
       this.finishTimeout('STAGE_TIMEOUT', `no console output or disk read for ${idle}`, `${HANG_HINTS[id as CoreStageId] ?? this.ladder.stages.find((s) => s.id === id)?.hangHint ?? `the ${id} stage hung`}; raise timeouts.stageMs.${id} if it is only slow`, atMs);
     }

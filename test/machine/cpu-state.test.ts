@@ -11,13 +11,13 @@ t.test("QEMU's info registers: halted, interrupts, linear PC", async (t) => {
   t.equal(parseCpuState('no registers here'), null);
 });
 
-/** A tracker stuck at `mbr` (LBA 0 read, nothing after), fed CPU samples and guest time. */
-function silentAtMbr(pcs: number[], halted = false): ReturnType<StageTracker['result']> & { endedAt: number } {
-  const tr = new StageTracker({ diskMap: null, finalStage: 'chain', timeouts: { overallMs: 600_000, stageMs: { mbr: 3000 } } });
+/** A tracker waiting at `stage` with a silent guest, fed CPU samples and guest time. */
+function silentAt(stage: 'mbr' | 'ipxe', pcs: number[], halted = false): ReturnType<StageTracker['result']> & { endedAt: number } {
+  const tr = new StageTracker({ diskMap: null, finalStage: 'chain', timeouts: { overallMs: 600_000, stageMs: { mbr: 3000, ipxe: 3000 } } });
   const ev = (e: BootEvent) => tr.consume(e);
-  ev({ kind: 'console', atMs: 10, guestMs: 10, text: 'SeaBIOS (version 1)' });
-  ev({ kind: 'console', atMs: 20, guestMs: 20, text: 'Booting from Hard Disk...' });
-  let at = 20;
+  const lines = ['SeaBIOS (version 1)', 'Booting from Hard Disk...', ...(stage === 'ipxe' ? ['SYSLINUX 6.04 EDD 20210613 Copyright (C) 1994-2015 H. Peter Anvin et al', 'booting memtest from SYSLINUX', 'Loading memtest.bin... o'] : [])];
+  let at = 0;
+  for (const text of lines) ev({ kind: 'console', atMs: (at += 10), guestMs: at, text });
   for (let i = 0; i < 200 && !tr.done; i++) {
     at += 100;
     ev({ kind: 'cpu', atMs: at, guestMs: at * 10, halted, interrupts: true, pc: pcs[i % pcs.length]! });
@@ -27,11 +27,15 @@ function silentAtMbr(pcs: number[], halted = false): ReturnType<StageTracker['re
 }
 
 t.test('busy or stuck: a CPU spread over lots of code gets more time than one looping in place', async (t) => {
-  const loop = silentAtMbr([0x7c50, 0x7c52, 0x7c54]);
-  t.match(loop.failure, { stage: 'mbr', code: 'STAGE_TIMEOUT', message: /looping within 4 bytes \(stuck\)/ }, formatStageTable(loop.stages, loop.failure));
-  const busy = silentAtMbr([0x100000, 0x180000, 0x140000, 0x1c0000]);
-  t.match(busy.failure, { stage: 'mbr', code: 'STAGE_TIMEOUT', message: /busy across \d+ KiB of code/ }, formatStageTable(busy.stages, busy.failure));
+  const loop = silentAt('ipxe', [0x7c50, 0x7c52, 0x7c54]);
+  t.match(loop.failure, { stage: 'ipxe', code: 'STAGE_TIMEOUT', message: /looping within 4 bytes \(stuck\)/ }, formatStageTable(loop.stages, loop.failure));
+  const busy = silentAt('ipxe', [0x100000, 0x180000, 0x140000, 0x1c0000]);
+  t.match(busy.failure, { stage: 'ipxe', code: 'STAGE_TIMEOUT', message: /busy across \d+ KiB of code/ }, formatStageTable(busy.stages, busy.failure));
   t.ok(busy.endedAt > loop.endedAt * 4, `busy ended later (${busy.endedAt} ms) than the loop (${loop.endedAt} ms): it was given more guest time`);
+  // The disk-driven stages get no extension: code running through zeroed memory spreads widely too.
+  const wild = silentAt('mbr', [0x100000, 0x180000, 0x140000, 0x1c0000]);
+  t.match(wild.failure, { stage: 'mbr', message: /running wild .*silence is not work/ }, formatStageTable(wild.stages, wild.failure));
+  t.ok(wild.endedAt < busy.endedAt / 4, `no extension at mbr (${wild.endedAt} ms)`);
 });
 
 t.test('a guest clock standing still is a halt only when the CPU is halted', async (t) => {
