@@ -91,7 +91,9 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       network: values.network === 'user' ? { mode: 'user' } : { mode: 'private', hosts },
       // --until TEXT: a stage after the built-in ones that passes when TEXT shows on the console.
       finalStage: until !== undefined ? 'until' : expect,
-      ...(until !== undefined ? { extraStages: [{ id: 'until', title: `console shows "${until}"`, evidence: new RegExp(until.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) }] } : {}),
+      // What comes before TEXT (a kernel and a large initrd downloading, an installer starting) can be silent
+      // for long: the stage waits up to the run's timeout rather than the usual no-progress limit.
+      ...(until !== undefined ? { extraStages: [{ id: 'until', title: `console shows "${until}"`, evidence: new RegExp(until.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), noProgressMs: timeoutS * 1000 }] } : {}),
       overallTimeoutMs: timeoutS * 1000,
       scriptSource: prepared.scriptSource,
       promptWaitMs: prepared.promptWaitMs,
