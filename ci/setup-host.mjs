@@ -16,6 +16,8 @@ const TOOLS = [
   ['mmd', null, 'mtools'],
   ['mcopy', null, 'mtools'],
   ['grub-mkimage', null, 'grub-pc-bin'],
+  // ISOLINUX's isohybrid MBR codes: chain detection fingerprints isohybrid images (ipxe.iso) against them.
+  ['isohdpfx.bin', '/usr/lib/ISOLINUX/isohdpfx.bin', 'isolinux'],
   ['grub-i386-pc', '/usr/lib/grub/i386-pc/boot.img', 'grub-pc-bin'],
   ['sgdisk', null, 'gdisk'],
   ['sfdisk', null, 'fdisk'],

@@ -38,7 +38,16 @@ export async function ensurePayload(log: (l: string) => void = () => {}): Promis
   try {
     log('  payload: apt-get download linux-image-cloud-amd64, busybox-static');
     const dl = async (pkgs: string[]): Promise<void> => {
-      const r = await runTool('apt-get', ['download', '-o', 'APT::Sandbox::User=root', ...pkgs], { cwd: work, reject: false, all: true });
+      const download = async (): Promise<{ exitCode: number | undefined; all: string }> => {
+        const x = await runTool('apt-get', ['download', '-o', 'APT::Sandbox::User=root', ...pkgs], { cwd: work, reject: false, all: true });
+        return { exitCode: x.exitCode, all: String(x.all) };
+      };
+      let r = await download();
+      // A machine whose package lists were never fetched (container images drop them): fetch them once, as root.
+      if (r.exitCode !== 0 && process.getuid?.() === 0 && /Unable to locate|has no installation candidate/.test(r.all)) {
+        await runTool('apt-get', ['update'], { reject: false });
+        r = await download();
+      }
       if (r.exitCode !== 0) throw new BootchainError('PAYLOAD_DOWNLOAD_FAILED', `apt-get download ${pkgs.join(' ')} failed: ${String(r.all).trim().split('\n').slice(-2).join(' | ')}`, 'the test payload comes from Debian\'s mirror: check `apt-get update` works here, or serve your own kernel and initrd from a scenario route (file:)');
     };
     await dl(['linux-image-cloud-amd64', 'busybox-static']);
