@@ -17,6 +17,7 @@ const { values, positionals } = parseArgs({
     reporter: { type: 'string' },
     'reporter-file': { type: 'string' },
     unit: { type: 'boolean', default: false },
+    shard: { type: 'string' },
   },
 });
 const { listScenarioNames } = await import('../harness/scenario/catalog.ts');
@@ -30,8 +31,22 @@ if (unknown.length) {
 const tapArgs = [];
 if (values.reporter) tapArgs.push(`--reporter=${values.reporter}`);
 if (values['reporter-file']) tapArgs.push(`--reporter-file=${values['reporter-file']}`);
+const SCENARIO_TIER = ['test/scenarios/scenarios-a.e2e.test.ts', 'test/scenarios/scenarios-b.e2e.test.ts'];
+if (values.shard !== undefined) {
+  const { parseShard } = await import('../harness/scenario/shard.ts');
+  try {
+    parseShard(values.shard);
+  } catch (e) {
+    console.error(`error: ${e.message}`);
+    process.exit(2);
+  }
+  // Each runner takes its slice of the scenario cells (and of the modes check); the other test files run on shard 1.
+  tapArgs.push(`--test-env=BOOTCHAIN_SHARD=${values.shard}`);
+  if (!values.shard.startsWith('1/')) tapArgs.push(...SCENARIO_TIER, 'test/warp/modes-agree-a.e2e.test.ts', 'test/warp/modes-agree-b.e2e.test.ts');
+}
 if (chosen.length) {
-  tapArgs.push(`--test-env=BOOTCHAIN_SCENARIO=${chosen.join(',')}`, 'test/scenarios/scenarios.e2e.test.ts');
+  // One scenario lands in the tier's first part (cells are split by position): run only that file.
+  tapArgs.push(`--test-env=BOOTCHAIN_SCENARIO=${chosen.join(',')}`, ...SCENARIO_TIER.slice(0, chosen.length === 1 ? 1 : 2));
 } else if (values.unit) {
   // The unit tier: every test but the end-to-end ones (*.e2e.test.ts boot real QEMU).
   tapArgs.push('--exclude=**/*.e2e.test.ts', '--exclude=**/fixtures/**', ...positionals);

@@ -7,6 +7,9 @@ import { withInterrupt } from './interrupt.ts';
 import { parseMemory } from './boot-command.ts';
 import { BASELINE_FLAGS, applyBaseline, preflightBaseline } from './baseline-options.ts';
 import { join, resolve } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { parseShard, selectShard } from '../scenario/shard.ts';
 import type { CliIo } from './io.ts';
 
 export async function runRun(args: string[], io: CliIo): Promise<number> {
@@ -16,45 +19,85 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
       json: { type: 'boolean', default: false },
       realtime: { type: 'boolean', default: false },
       memory: { type: 'string' },
+      jobs: { type: 'string' },
+      shard: { type: 'string' },
+      durations: { type: 'string' },
+      'write-durations': { type: 'string' },
       // For run, --baseline / --write-baseline name a folder with one <scenario>.json per scenario.
       ...BASELINE_FLAGS,
     },
   });
   const chosen = values.scenario?.length ? await Promise.all(values.scenario.map((n) => loadScenario(n))) : await loadAllScenarios();
   // --tag negative: only the scenarios carrying every given tag.
-  const scenarios = chosen.filter((s) => (values.tag ?? []).every((tag) => s.def.tags?.includes(tag)));
-  if (scenarios.length === 0) throw new BootchainError('NO_SCENARIOS', `no scenario matches ${values.tag?.map((t) => `--tag ${t}`).join(' ')}`, 'tags in use: negative');
+  const tagged = chosen.filter((s) => (values.tag ?? []).every((tag) => s.def.tags?.includes(tag)));
+  if (tagged.length === 0) throw new BootchainError('NO_SCENARIOS', `no scenario matches ${values.tag?.map((t) => `--tag ${t}`).join(' ')}`, 'tags in use: negative, network, os, chains');
+  const jobs = parseJobs(values.jobs);
+  const shard = parseShard(values.shard);
+  const durations = values.durations ? await readDurations(values.durations) : {};
+  // --shard I/N: this runner's deterministic slice (balanced by --durations when given).
+  const scenarios = shard ? selectShard(tagged, (s) => s.name, shard, durations) : tagged;
   for (const s of scenarios) await preflightBaseline(values, (dir) => join(resolve(dir), `${s.name}.json`));
-  let failed = 0;
-  let errored = 0;
-  const summary: object[] = [];
   const memoryMiB = parseMemory(values.memory);
+  if (shard) io.err(`shard ${shard.index}/${shard.total}: ${scenarios.length} of ${tagged.length} scenarios${Object.keys(durations).length ? ' (balanced by recorded durations)' : ''}`);
+  const outcomes = new Map<string, { ok: boolean; verdict: string; summary: object; ms: number }>();
   const interrupted = await withInterrupt(io, async (signal) => {
-    for (const s of scenarios) {
-      if (signal.aborted) break;
-      io.err(`▶ ${s.name}: ${s.def.description}`);
-      // Live: one row per stage the moment it passes or fails; the full table only when something is off.
-      const o = await runScenario(s, { signal, realtime: values.realtime, ...(memoryMiB ? { memoryMiB } : {}), onLog: (l) => io.err(`  ${l}`), onStage: (st) => io.err(`  ${formatStageRow(st)}  ${st.evidence[0] ?? ''}`) });
+    // With one job the rows stream live; with several, each scenario's lines are printed together when it ends.
+    const runOne = async (s: (typeof scenarios)[number]): Promise<void> => {
+      if (signal.aborted) return;
+      const lines: string[] = [];
+      const say = jobs === 1 ? (l: string) => io.err(l) : (l: string) => lines.push(l);
+      say(`▶ ${s.name}: ${s.def.description}`);
+      const o = await runScenario(s, { signal, realtime: values.realtime, ...(memoryMiB ? { memoryMiB } : {}), onLog: (l) => say(`  ${l}`), onStage: (st) => say(`  ${formatStageRow(st)}  ${st.evidence[0] ?? ''}`) });
       const r = o.result;
-      if (o.ok && r.verdict === 'pass' && !(await applyBaseline(values, r.report, r.icountShift, io, (dir) => join(resolve(dir), `${s.name}.json`)))) {
+      if (o.ok && r.verdict === 'pass' && !(await applyBaseline(values, r.report, r.icountShift, { out: say, err: say }, (dir) => join(resolve(dir), `${s.name}.json`)))) {
         o.ok = false;
         o.problems.push('slower than its baseline (see the table above)');
       }
-      if (!o.ok) io.err(formatStageTable(r.stages, r.failure));
-      if (o.ok) io.err(`✔ ${s.name} (${(r.wallMs / 1000).toFixed(2)} s) artifacts: ${r.artifactsDir}`);
-      else {
-        if (r.verdict === 'error') errored += 1;
-        else failed += 1;
-        io.err(`✘ ${s.name}:\n${o.problems.map((p) => `    - ${p}`).join('\n')}\n  artifacts: ${r.artifactsDir}`);
-      }
-      summary.push({ scenario: s.name, ok: o.ok, problems: o.problems, verdict: r.verdict, failure: r.failure, artifacts: r.artifactsDir });
-    }
+      if (!o.ok) say(formatStageTable(r.stages, r.failure));
+      if (o.ok) say(`✔ ${s.name} (${(r.wallMs / 1000).toFixed(2)} s) artifacts: ${r.artifactsDir}`);
+      else say(`✘ ${s.name}:\n${o.problems.map((p) => `    - ${p}`).join('\n')}\n  artifacts: ${r.artifactsDir}`);
+      if (lines.length) io.err(lines.join('\n'));
+      outcomes.set(s.name, { ok: o.ok, verdict: r.verdict, ms: r.wallMs, summary: { scenario: s.name, ok: o.ok, problems: o.problems, verdict: r.verdict, failure: r.failure, artifacts: r.artifactsDir, wallMs: r.wallMs } });
+    };
+    await pool(scenarios, jobs, runOne);
     return 0;
   });
   if (interrupted !== 0) return interrupted;
-  if (values.json) io.out(JSON.stringify(summary, null, 2));
-  io.err(`${scenarios.length - failed - errored} passed, ${failed} failed, ${errored} errored`);
+  // The final summary is in scenario order, however the runs interleaved.
+  const done = scenarios.map((s) => outcomes.get(s.name)).filter((x) => x !== undefined);
+  const failed = done.filter((x) => !x.ok && x.verdict !== 'error').length;
+  const errored = done.filter((x) => !x.ok && x.verdict === 'error').length;
+  if (values['write-durations']) await writeFile(values['write-durations'], JSON.stringify(Object.fromEntries(scenarios.flatMap((s) => (outcomes.has(s.name) ? [[s.name, Math.round(outcomes.get(s.name)!.ms)]] : []))), null, 2) + '\n');
+  if (values.json) io.out(JSON.stringify(done.map((x) => x.summary), null, 2));
+  io.err(`${done.length - failed - errored} passed, ${failed} failed, ${errored} errored${jobs > 1 ? ` (${jobs} jobs)` : ''}`);
   return errored ? 2 : failed ? 1 : 0;
+}
+
+/** `--jobs N` (default: the number of cores). */
+function parseJobs(v: string | undefined): number {
+  if (v === undefined) return Math.max(1, availableParallelism());
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new BootchainError('USAGE', `--jobs must be a whole number 1..64, got "${v}"`, 'e.g. --jobs 2 (the default is the number of cores)');
+  return n;
+}
+
+async function readDurations(file: string): Promise<Record<string, number>> {
+  try {
+    const d = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    if (typeof d !== 'object' || d === null || Object.values(d).some((x) => typeof x !== 'number')) throw new Error('not a { scenario: ms } object');
+    return d as Record<string, number>;
+  } catch (e) {
+    throw new BootchainError('USAGE', `--durations ${file}: ${(e as Error).message}`, 'pass a file written by `bootchain run --write-durations FILE` ({ "scenario": ms, ... })');
+  }
+}
+
+/** Runs `fn` over `items` with at most `n` at a time. */
+async function pool<T>(items: readonly T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
 }
 
 export async function runList(_args: string[], io: CliIo): Promise<number> {

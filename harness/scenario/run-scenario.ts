@@ -46,8 +46,18 @@ function preferredPort(name: string): number {
   return 20000 + (h % 10000);
 }
 
-/** The test OS, once ensured for a scenario that serves it. */
+/** The test OS, once ensured for a scenario that serves it (one build even when scenarios run in parallel). */
 let payload: Payload | null = null;
+let payloadBuild: Promise<Payload> | null = null;
+
+/** Builds of one image run one at a time in this process (parallel scenarios share the cached result). */
+const buildLocks = new Map<string, Promise<unknown>>();
+function withBuildLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const prev = buildLocks.get(name) ?? Promise.resolve();
+  const run = prev.then(fn, fn);
+  buildLocks.set(name, run.catch(() => undefined));
+  return run;
+}
 
 function toRouteDefs(routes: ScenarioRoute[] | undefined, file: string): RouteDef[] {
   return (routes ?? []).map((r) => {
@@ -78,7 +88,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
   const marker = `BOOTCHAIN-MARKER-${s.name}`;
   const t0 = Date.now();
   const allRoutes = [...(def.routes ?? []), ...Object.values(def.hosts ?? {}).flatMap((h) => (typeof h === 'object' && h.routes ? h.routes : []))];
-  if (allRoutes.some((r) => r.payload)) payload ??= await ensurePayload(o.onLog);
+  if (allRoutes.some((r) => r.payload)) payload ??= await (payloadBuild ??= ensurePayload(o.onLog));
   const network = o.network ?? def.network ?? 'private';
   // Private network: the stub is the guest's 10.0.2.2:80, started by the boot session inside the namespace.
   // User networking: a stub on a stable free port of 127.0.0.1, started here (its port is baked into the image).
@@ -95,9 +105,9 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
       const overlay: Record<string, string> = {};
       for (const [k, v] of Object.entries(img.overlay ?? {})) overlay[k] = v.replaceAll('{{stub}}', stubUrl).replaceAll('{{marker}}', marker);
       const hasOverlay = Object.keys(overlay).length > 0;
-      const built = await buildImage(
-        { name: img.name, overlay, gzip: false, ...(hasOverlay ? { outName: `scenario-${s.name}` } : {}), ...(o.distDir ? { distDir: o.distDir } : {}) },
-        o.onLog,
+      const outName = hasOverlay ? `scenario-${s.name}` : img.name;
+      const built = await withBuildLock(outName, () =>
+        buildImage({ name: img.name, overlay, gzip: false, ...(hasOverlay ? { outName } : {}), ...(o.distDir ? { distDir: o.distDir } : {}) }, o.onLog),
       );
       imagePath = built.imagePath;
       corrupt = 'corrupt' in img ? (img.corrupt ?? []) : [];

@@ -2,14 +2,13 @@
 // the same verdict, the same failed stage and failure code, and the same status for every stage.
 import t from 'tap';
 import type { LoadedScenario } from '../../harness/scenario/catalog.ts';
-import { loadAllScenarios } from '../../harness/scenario/catalog.ts';
+import { scenarioCells } from '../fixtures/scenario-cells.ts';
 import { runScenario, scenarioClock } from '../../harness/scenario/run-scenario.ts';
 import { formatStageTable } from '../../harness/stages/index.ts';
 
 /** Runs the check for one half of the scenarios (by catalog order), so two test files share the work. */
 export async function modesAgree(half: 0 | 1): Promise<void> {
-const only = process.env.BOOTCHAIN_SCENARIO?.split(',').filter(Boolean);
-const scenarios: LoadedScenario[] = (await loadAllScenarios()).filter((s, i) => (!only?.length || only.includes(s.name)) && i % 2 === half);
+const scenarios: LoadedScenario[] = await scenarioCells(half, 2);
 
 for (const s of scenarios) {
   t.test(`${s.name}: warp and real time agree`, async (t) => {

@@ -1,12 +1,15 @@
 // The end-to-end tier: every scenario under scenarios/ booted in real QEMU. Each stage is its own
 // assertion so TAP/JUnit readers see which stage broke; a failure prints the stage table and console tail.
 import t from 'tap';
-import { loadAllScenarios, loadScenario } from '../../harness/scenario/catalog.ts';
+import type { LoadedScenario } from '../../harness/scenario/catalog.ts';
+import { scenarioCells } from '../fixtures/scenario-cells.ts';
 import { runScenario } from '../../harness/scenario/run-scenario.ts';
 import { formatStageTable } from '../../harness/stages/index.ts';
 
+/** Runs the scenario tier for one part of the cells (see test/fixtures/scenario-cells.ts). */
+export async function scenarioTier(part: number, parts: number): Promise<void> {
 const only = process.env.BOOTCHAIN_SCENARIO?.split(',').filter(Boolean);
-const scenarios = only?.length ? await Promise.all(only.map((n) => loadScenario(n))) : await loadAllScenarios();
+const scenarios: LoadedScenario[] = await scenarioCells(part, parts);
 
 for (const s of scenarios) {
   t.test(`scenario ${s.name}`, async (t) => {
@@ -36,4 +39,5 @@ for (const s of scenarios) {
     if (only?.length) console.error(`${formatStageTable(r.stages, r.failure)}\nartifacts: ${r.artifactsDir}`);
     t.comment(`ledger: ${ledger}`);
   });
+}
 }

@@ -1,0 +1,35 @@
+// `bootchain run --shard I/N` across three "runners" runs every scenario exactly once, and `--jobs 2` runs them
+// concurrently with the summary in scenario order.
+import { join } from 'node:path';
+import t from 'tap';
+import { makeTemp, rmTemp, runCli } from './fixtures/cli-run.ts';
+
+const work = makeTemp('shards');
+t.teardown(rmTemp(work));
+const artifacts = join(work, 'artifacts');
+
+t.test('three shards of the network scenarios together run each exactly once', async (t) => {
+  const all = await runCli(['list'], { artifacts });
+  t.equal(all.exitCode, 0);
+  const runs = await Promise.all([1, 2, 3].map((i) => runCli(['run', '--tag', 'network', '--shard', `${i}/3`, '--jobs', '1', '--json'], { artifacts })));
+  const names = runs.flatMap((r, i) => {
+    t.equal(r.exitCode, 0, `shard ${i + 1}/3 passes:\n${r.stderr.slice(-1500)}`);
+    t.match(r.stderr, new RegExp(`shard ${i + 1}/3: \\d+ of \\d+ scenarios`));
+    return (JSON.parse(r.stdout) as Array<{ scenario: string }>).map((x) => x.scenario);
+  });
+  const whole = await runCli(['run', '--tag', 'network', '--jobs', '2', '--json'], { artifacts });
+  t.equal(whole.exitCode, 0, whole.stderr.slice(-1500));
+  const unsharded = (JSON.parse(whole.stdout) as Array<{ scenario: string }>).map((x) => x.scenario);
+  t.same([...names].sort(), [...unsharded].sort(), 'the shards ran the same scenarios as one unsharded run');
+  t.equal(new Set(names).size, names.length, 'no scenario ran twice');
+  t.same(unsharded, [...unsharded].sort(), 'with 2 jobs the summary is still in scenario order');
+  t.match(whole.stderr, /\(2 jobs\)/);
+});
+
+t.test('bad --jobs and --shard are usage errors (exit 2) before anything runs', async (t) => {
+  for (const args of [['--jobs', '0'], ['--shard', '4/3'], ['--durations', join(work, 'missing.json')]]) {
+    const r = await runCli(['run', '--tag', 'network', ...args], { artifacts });
+    t.equal(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.match(r.stderr, /USAGE/);
+  }
+});
