@@ -7,16 +7,19 @@ commands:
   build [NAME]            build images/NAME (default hypersolid-cloud) into dist/ and self-check it
   boot IMAGE              boot any raw or .img.gz image through the stage ladder
         [--serve DIR] [--bootfile PATH] [--expect STAGE] [--json] [--serial S] [--realtime | --icount-shift N]
-        [--accel tcg|kvm] [--timeout SEC] [--artifacts DIR]
+        [--accel tcg|kvm] [--timeout SEC] [--artifacts DIR] [--memory MiB]
         [--host NAME=DIR|down|blackhole]... [--network private|user] [--until TEXT]
         [--write-baseline FILE] [--baseline FILE] [--tolerance-ms N] [--tolerance-pct N]
-  run [--scenario NAME] [--tag TAG] [--realtime] [--json] [--write-baseline DIR] [--baseline DIR]
+  run [--scenario NAME] [--tag TAG] [--jobs N] [--shard I/N] [--durations FILE] [--write-durations FILE]
+      [--memory MiB] [--realtime] [--json] [--write-baseline DIR] [--baseline DIR]
                           run scenarios with a live stage table (all when no name)
   start                   build the default image and boot it through every stage
   lint IMAGE [--json]     check an image statically (MBR, GPT, VBR, ldlinux, config, iPXE script) without booting
   repro BUNDLE            rerun a failed boot from its reproducer bundle (artifacts/<run>/repro or repro.tar.gz)
-  bench [--only build|boot|scenarios] [--runs N]
+  bench [--only build|boot|network|os|jobs|scenarios] [--runs N]
                           speed figures as ratios against baselines measured in the same run
+  merge-reports FILE|DIR... [--junit FILE] [--json FILE]
+                          merge the run --json summaries of CI shards into one summary and one JUnit file
   list                    list the scenarios
   help                    this text
 
@@ -33,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   lint: async () => (await import('./lint-command.ts')).runLint,
   repro: async () => (await import('./repro-command.ts')).runRepro,
   bench: async () => (await import('./bench-command.ts')).runBench,
+  'merge-reports': async () => (await import('./merge-reports-command.ts')).runMergeReports,
 };
 
 /** Entry point: returns the process exit code; only this layer writes to the terminal. */

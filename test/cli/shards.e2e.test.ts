@@ -1,5 +1,6 @@
 // `bootchain run --shard I/N` across three "runners" runs every scenario exactly once, and `--jobs 2` runs them
 // concurrently with the summary in scenario order.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { makeTemp, rmTemp, runCli } from './fixtures/cli-run.ts';
@@ -24,6 +25,14 @@ t.test('three shards of the network scenarios together run each exactly once', a
   t.equal(new Set(names).size, names.length, 'no scenario ran twice');
   t.same(unsharded, [...unsharded].sort(), 'with 2 jobs the summary is still in scenario order');
   t.match(whole.stderr, /\(2 jobs\)/);
+  // merge-reports: the shards' summaries give the same totals as the unsharded run, and one JUnit file.
+  const dir = join(work, 'shards');
+  mkdirSync(dir, { recursive: true });
+  runs.forEach((r, i) => writeFileSync(join(dir, `shard-${i + 1}.json`), r.stdout));
+  const merged = await runCli(['merge-reports', dir, '--junit', join(work, 'junit.xml'), '--json', join(work, 'summary.json')], { artifacts });
+  t.equal(merged.exitCode, 0, merged.all);
+  t.match(merged.stdout, new RegExp(`^${unsharded.length} scenarios: ${unsharded.length} passed, 0 failed, 0 errored`));
+  t.equal((readFileSync(join(work, 'junit.xml'), 'utf8').match(/<testcase /g) ?? []).length, unsharded.length, 'one JUnit testcase per scenario');
 });
 
 t.test('bad --jobs and --shard are usage errors (exit 2) before anything runs', async (t) => {
