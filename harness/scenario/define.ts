@@ -133,6 +133,8 @@ export interface ScenarioDefinition {
   ledgerInOrder?: boolean;
   /** DNS questions the guest must have asked. */
   dns?: DnsExpectation[];
+  /** Which script source iPXE must have run (the `script` stage's evidence says which). */
+  scriptSource?: 'embedded' | 'command line' | 'initrd' | 'autoboot';
   /** Stages the image's chain does not have: they must be reported `skipped` (and nothing else may be). */
   skipped?: string[];
   /** Text that must appear on the console. */

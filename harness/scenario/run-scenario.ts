@@ -229,6 +229,10 @@ export function checkExpectations(s: LoadedScenario, r: Pick<BootSessionResult, 
     }
   }
   problems.push(...checkLedger(def, r.ledger, r.report.dns ?? [], serial));
+  if (def.scriptSource) {
+    const ev = r.stages.find((st) => st.id === 'script')?.evidence[0] ?? '';
+    if (!ev.startsWith(`source: ${def.scriptSource}`)) problems.push(`expected iPXE to run its script from ${def.scriptSource}; the script stage says "${ev || 'nothing'}"`);
+  }
   const skipped = r.stages.filter((st) => st.status === 'skipped').map((st) => st.id);
   const wantSkipped = def.skipped ?? [];
   if ((def.skipped !== undefined || 'pass' in def.expect) && skipped.join(',') !== wantSkipped.join(',')) problems.push(`expected skipped stages [${wantSkipped.join(', ')}], got [${skipped.join(', ')}]`);

@@ -127,6 +127,7 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
       if (x.count !== undefined && (!Number.isInteger(x.count) || (x.count as number) < 0)) fail(file, `dns[${i}].count`, 'must be a non-negative integer');
     });
   }
+  if (v.scriptSource !== undefined && !['embedded', 'command line', 'initrd', 'autoboot'].includes(v.scriptSource as string)) fail(file, 'scriptSource', 'must be embedded, command line, initrd or autoboot');
   if (v.skipped !== undefined && (!Array.isArray(v.skipped) || v.skipped.some((c: unknown) => typeof c !== 'string'))) fail(file, 'skipped', 'must list stage ids');
   if (v.consoleLines !== undefined && (!Array.isArray(v.consoleLines) || v.consoleLines.some((c: unknown) => typeof c !== 'string'))) fail(file, 'consoleLines', 'must be an array of strings (whole console lines)');
   return v as unknown as ScenarioDefinition;
