@@ -1,6 +1,7 @@
 import { BootchainError } from '../errors.ts';
 import { parseArgs } from 'node:util';
-import { loadAllScenarios, loadScenario, listScenarioNames } from '../scenario/catalog.ts';
+import { loadAllCells, loadScenario, loadScenarioCells, listScenarioNames } from '../scenario/catalog.ts';
+import { expandCells, matchesOnly, parseOnly, type CellValues } from '../scenario/cells.ts';
 import { runScenario } from '../scenario/run-scenario.ts';
 import { formatStageTable, formatStageRow } from '../stages/index.ts';
 import { withInterrupt } from './interrupt.ts';
@@ -21,13 +22,23 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
       memory: { type: 'string' },
       jobs: { type: 'string' },
       shard: { type: 'string' },
+      only: { type: 'string' },
       durations: { type: 'string' },
       'write-durations': { type: 'string' },
       // For run, --baseline / --write-baseline name a folder with one <scenario>.json per scenario.
       ...BASELINE_FLAGS,
     },
   });
-  const chosen = values.scenario?.length ? await Promise.all(values.scenario.map((n) => loadScenario(n))) : await loadAllScenarios();
+  let only: CellValues | null;
+  try {
+    only = parseOnly(values.only);
+  } catch (e) {
+    throw new BootchainError('USAGE', (e as Error).message, 'e.g. --only diskBus=ide,nic=e1000');
+  }
+  const cells = values.scenario?.length ? (await Promise.all(values.scenario.map((n) => loadScenarioCells(n)))).flat() : await loadAllCells();
+  // --only axis=value,…: the matrix cells matching every pair.
+  const chosen = cells.filter((c) => matchesOnly(c, only));
+  if (only && chosen.length === 0) throw new BootchainError('NO_SCENARIOS', `no matrix cell matches --only ${values.only}`, 'cells are named scenario[axis=value,…]: bootchain list shows them');
   // --tag negative: only the scenarios carrying every given tag.
   const tagged = chosen.filter((s) => (values.tag ?? []).every((tag) => s.def.tags?.includes(tag)));
   if (tagged.length === 0) throw new BootchainError('NO_SCENARIOS', `no scenario matches ${values.tag?.map((t) => `--tag ${t}`).join(' ')}`, 'tags in use: negative, network, os, chains');
@@ -49,6 +60,7 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
       say(`▶ ${s.name}: ${s.def.description}`);
       const o = await runScenario(s, { signal, realtime: values.realtime, ...(memoryMiB ? { memoryMiB } : {}), onLog: (l) => say(`  ${l}`), onStage: (st) => say(`  ${formatStageRow(st)}  ${st.evidence[0] ?? ''}`) });
       const r = o.result;
+      if (s.expectedFailure && r.verdict === 'pass') o.problems.unshift(`surprise pass: this cell was declared to fail (${s.expectedFailure}); drop its matrix.expectFail entry`);
       if (o.ok && r.verdict === 'pass' && !(await applyBaseline(values, r.report, r.icountShift, { out: say, err: say }, (dir) => join(resolve(dir), `${s.name}.json`)))) {
         o.ok = false;
         o.problems.push('slower than its baseline (see the table above)');
@@ -104,6 +116,7 @@ export async function runList(_args: string[], io: CliIo): Promise<number> {
   for (const n of await listScenarioNames()) {
     const s = await loadScenario(n);
     io.out(`${n.padEnd(28)} ${s.def.description}`);
+    for (const c of s.def.matrix ? expandCells(s) : []) io.out(`  ${c.name}${c.expectedFailure ? ` (expected to fail: ${c.expectedFailure})` : ''}`);
   }
   return 0;
 }

@@ -15,6 +15,10 @@ function diskArgs(o: ResolvedMachineOptions): string[] {
       return [...drive, '-device', 'ide-hd,drive=disk0,bus=ide.0,unit=0,bootindex=1'];
     case 'ahci':
       return [...drive, '-device', 'ahci,id=ahci0', '-device', 'ide-hd,drive=disk0,bus=ahci0.0,bootindex=1'];
+    case 'virtio-scsi':
+      return [...drive, '-device', 'virtio-scsi-pci,id=scsi0', '-device', 'scsi-hd,drive=disk0,bus=scsi0.0,bootindex=1'];
+    case 'nvme':
+      return [...drive, '-device', 'nvme,drive=disk0,serial=bootchain0,bootindex=1'];
   }
 }
 

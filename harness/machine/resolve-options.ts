@@ -2,8 +2,9 @@ import os from 'node:os';
 import { BootchainError } from '../errors.ts';
 import type { MachineOptions, ResolvedMachineOptions } from './types.ts';
 
-const DISK_BUSES = ['virtio', 'ide', 'ahci'] as const;
-const NIC_MODELS = ['virtio-net-pci', 'e1000', 'rtl8139'] as const;
+export const DISK_BUSES = ['virtio', 'ide', 'ahci', 'virtio-scsi', 'nvme'] as const;
+export const NIC_MODELS = ['virtio-net-pci', 'e1000', 'e1000e', 'rtl8139'] as const;
+export const MACHINE_TYPES = ['pc', 'q35'] as const;
 const ACCELS = ['tcg', 'kvm'] as const;
 
 /**

@@ -1,8 +1,8 @@
 import type { BootEvent } from '../events.ts';
 
 export type Accel = 'tcg' | 'kvm';
-export type DiskBus = 'virtio' | 'ide' | 'ahci';
-export type NicModel = 'virtio-net-pci' | 'e1000' | 'rtl8139';
+export type DiskBus = 'virtio' | 'ide' | 'ahci' | 'virtio-scsi' | 'nvme';
+export type NicModel = 'virtio-net-pci' | 'e1000' | 'e1000e' | 'rtl8139';
 export type NetworkMode = 'user' | 'isolated';
 
 /** How to run one QEMU guest. Typed data: scenarios and matrices build these. */

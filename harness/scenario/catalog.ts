@@ -6,6 +6,7 @@ import type { ScenarioDefinition } from './define.ts';
 import { validateScenario } from './validate.ts';
 import { projectRoot } from '../project-root.ts';
 import { importTs } from '../import-ts.ts';
+import { expandCells, type ScenarioCell } from './cells.ts';
 
 export interface LoadedScenario {
   name: string;
@@ -57,4 +58,14 @@ export async function loadAllScenarios(dir = DEFAULT_SCENARIOS_DIR): Promise<Loa
   const out: LoadedScenario[] = [];
   for (const n of names) out.push(await loadScenario(n, dir));
   return out;
+}
+
+/** One scenario's cells (itself, or one per matrix cell). */
+export async function loadScenarioCells(name: string, dir = DEFAULT_SCENARIOS_DIR): Promise<ScenarioCell[]> {
+  return expandCells(await loadScenario(name, dir));
+}
+
+/** Every scenario's cells, in scenario order. */
+export async function loadAllCells(dir = DEFAULT_SCENARIOS_DIR): Promise<ScenarioCell[]> {
+  return (await loadAllScenarios(dir)).flatMap(expandCells);
 }

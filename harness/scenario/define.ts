@@ -55,8 +55,10 @@ export interface DnsExpectation {
 export interface ScenarioMachine {
   smbiosSerial?: string;
   memoryMiB?: number;
-  diskBus?: 'virtio' | 'ide' | 'ahci';
-  nicModel?: 'virtio-net-pci' | 'e1000' | 'rtl8139';
+  diskBus?: 'virtio' | 'ide' | 'ahci' | 'virtio-scsi' | 'nvme';
+  nicModel?: 'virtio-net-pci' | 'e1000' | 'e1000e' | 'rtl8139';
+  /** QEMU machine type: `pc` (i440FX, default) or `q35`. */
+  machineType?: 'pc' | 'q35';
   accel?: 'tcg' | 'kvm';
   /** Time-warp shift for this scenario (-icount shift=N; default 8, measured fastest for the firmware chain). */
   icountShift?: number;
@@ -93,6 +95,21 @@ export type ImageCorruption =
   /** MBR disks: clear the active flag (0x80) of every partition entry, or of `partition` (1–4) only. */
   | { region: 'mbr-active'; partition?: number };
 
+/**
+ * The hardware a scenario is checked on: each value of each axis at least once. By default a covering set
+ * (as many cells as the longest axis, cell i taking value i of each axis, cycling), `cross: true` for every
+ * combination. Each cell is its own test with its own verdict and artifacts, named `scenario[axis=value,…]`.
+ */
+export interface ScenarioMatrix {
+  diskBus?: NonNullable<ScenarioMachine['diskBus']>[];
+  nic?: NonNullable<ScenarioMachine['nicModel']>[];
+  machine?: NonNullable<ScenarioMachine['machineType']>[];
+  memoryMiB?: number[];
+  cross?: boolean;
+  /** Cells that cannot work, with the stage they fail at and why: a pass there is reported as a surprise. */
+  expectFail?: Array<{ when: Partial<Record<'diskBus' | 'nic' | 'machine' | 'memoryMiB', string | number>>; failAt: string; code?: string; why: string }>;
+}
+
 /** A stage of a scenario's own, proved by a console line. */
 export interface ScenarioStage {
   id: string;
@@ -125,6 +142,8 @@ export interface ScenarioDefinition {
    * name is NXDOMAIN and every other address refused. `{{stub}}` / routes stay at 10.0.2.2.
    */
   hosts?: Record<string, ScenarioHost>;
+  /** Run this scenario on several virtual machines (disk bus, NIC, machine type, memory). */
+  matrix?: ScenarioMatrix;
   /** `private` (default): the boot's own network namespace. `user`: QEMU user networking, no isolation. */
   network?: 'private' | 'user';
   /** Requests the ledger must hold (or, with `count`, how often). */

@@ -127,6 +127,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
         ...(o.memoryMiB ?? def.machine?.memoryMiB ? { memoryMiB: o.memoryMiB ?? def.machine!.memoryMiB! } : {}),
         ...(def.machine?.diskBus ? { diskBus: def.machine.diskBus } : {}),
         ...(def.machine?.nicModel ? { nicModel: def.machine.nicModel } : {}),
+        ...(def.machine?.machineType ? { machineType: def.machine.machineType } : {}),
         ...(def.machine?.extraArgs ? { extraArgs: def.machine.extraArgs } : {}),
         ...(def.machine?.network ? { network: def.machine.network } : {}),
         smbiosSerial: serial,

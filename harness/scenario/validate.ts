@@ -1,3 +1,4 @@
+import { DISK_BUSES, MACHINE_TYPES, NIC_MODELS } from '../machine/resolve-options.ts';
 import { ALL_STAGE_TITLES } from '../stages/chains.ts';
 import { isValidHostName } from '../network/private-network.ts';
 import { BootchainError } from '../errors.ts';
@@ -106,6 +107,26 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
     if (sh !== undefined && (!Number.isInteger(sh) || (sh as number) < 0 || (sh as number) > 10)) fail(file, 'machine.icountShift', 'must be an integer 0..10');
     const bf = v.machine.bootfile;
     if (bf !== undefined && (typeof bf !== 'string' || !bf.startsWith('/'))) fail(file, 'machine.bootfile', 'must be a stub path starting with "/"');
+  }
+  if (v.matrix !== undefined) {
+    const m = v.matrix;
+    if (!isObj(m)) fail(file, 'matrix', 'must be { diskBus?, nic?, machine?, memoryMiB?, cross?, expectFail? }');
+    const allowed: Record<string, readonly unknown[] | null> = { diskBus: DISK_BUSES, nic: NIC_MODELS, machine: MACHINE_TYPES, memoryMiB: null };
+    for (const [k, vals] of Object.entries(m)) {
+      if (k === 'cross' || k === 'expectFail') continue;
+      if (!(k in allowed)) fail(file, `matrix.${k}`, `is not an axis; axes: ${Object.keys(allowed).join(', ')}`);
+      if (!Array.isArray(vals) || vals.length === 0) fail(file, `matrix.${k}`, 'must be a non-empty array of values');
+      for (const x of vals as unknown[]) {
+        const ok = allowed[k] ? allowed[k]!.includes(x) : Number.isInteger(x) && (x as number) >= 16;
+        if (!ok) fail(file, `matrix.${k}`, `value ${JSON.stringify(x)} is not one of ${allowed[k] ? allowed[k]!.join(', ') : 'whole MiB ≥ 16'}`);
+      }
+    }
+    if (m.expectFail !== undefined) {
+      if (!Array.isArray(m.expectFail)) fail(file, 'matrix.expectFail', 'must be an array of { when, failAt, why }');
+      (m.expectFail as unknown[]).forEach((x, i) => {
+        if (!isObj(x) || !isObj(x.when) || typeof x.failAt !== 'string' || typeof x.why !== 'string' || !x.why) fail(file, `matrix.expectFail[${i}]`, 'needs when (axis values), failAt (a stage) and why (the reason)');
+      });
+    }
   }
   if (v.clock !== undefined && v.clock !== 'warp' && v.clock !== 'realtime') fail(file, 'clock', 'must be "warp" or "realtime"');
   if (v.timeoutMs !== undefined && (typeof v.timeoutMs !== 'number' || !(v.timeoutMs > 0))) fail(file, 'timeoutMs', 'must be a positive number of milliseconds');
