@@ -84,6 +84,12 @@ export type ScenarioImage =
       overlay?: Record<string, string>;
       /** Damage done to the built image, for failure scenarios (applied to a copy). */
       corrupt?: ImageCorruption[];
+      /**
+       * Deploy the built image the seed's way before booting: `gzip -d -c image.img.gz | dd` onto a sparse disk
+       * of this size, then `sgdisk -G`; the result is verified (sgdisk's own verify text, the backup GPT at
+       * the end of the disk, new GUIDs) and that disk is booted.
+       */
+      deploy?: { diskGiB: number };
     };
 
 /** Byte-level damage applied to a copy of a built image, by region of its disk map. */

@@ -2,6 +2,7 @@ import { join, resolve, dirname, isAbsolute } from 'node:path';
 import { createHash } from 'node:crypto';
 import { buildImage } from '../image/index.ts';
 import { ensurePayload, type Payload } from '../image/payload.ts';
+import { deployImage } from '../image/deploy.ts';
 import { serveDirRoutes, startHttpStub, type RouteDef } from '../network/index.ts';
 import type { VirtualHost } from '../network/private-network.ts';
 import type { DnsQueryEntry } from '../network/dns-stub.ts';
@@ -97,6 +98,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
     const stubUrl = stub ? stub.guestUrl('').replace(/\/$/, '') : 'http://10.0.2.2';
     let imagePath: string;
     let corrupt: ImageCorruption[] = [];
+    let deployed: { gz: string; diskBytes: number } | null = null;
     if (typeof def.image === 'object' && 'file' in def.image) {
       // A prebuilt image, as it is: nothing is built or changed.
       imagePath = isAbsolute(def.image.file) ? def.image.file : resolve(dirname(s.file), def.image.file);
@@ -106,14 +108,19 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
       for (const [k, v] of Object.entries(img.overlay ?? {})) overlay[k] = v.replaceAll('{{stub}}', stubUrl).replaceAll('{{marker}}', marker);
       const hasOverlay = Object.keys(overlay).length > 0;
       const outName = hasOverlay ? `scenario-${s.name}` : img.name;
+      const deploy = 'deploy' in img ? img.deploy : undefined;
       const built = await withBuildLock(outName, () =>
-        buildImage({ name: img.name, overlay, gzip: false, ...(hasOverlay ? { outName } : {}), ...(o.distDir ? { distDir: o.distDir } : {}) }, o.onLog),
+        buildImage({ name: img.name, overlay, gzip: deploy !== undefined, ...(hasOverlay ? { outName } : {}), ...(o.distDir ? { distDir: o.distDir } : {}) }, o.onLog),
       );
       imagePath = built.imagePath;
+      if (deploy) {
+        if (!built.gzPath) throw new Error(`internal: no .img.gz for ${img.name}`);
+        deployed = { gz: built.gzPath, diskBytes: deploy.diskGiB * 2 ** 30 };
+      }
       corrupt = 'corrupt' in img ? (img.corrupt ?? []) : [];
     }
     const artifactsDir = await newArtifactsDir(o.artifactsRoot, s.name);
-    const prepared = await prepareBootImage(imagePath, { corrupt, workDir: artifactsDir });
+    const prepared = await prepareBootImage(deployed ? await deployImage(deployed.gz, join(artifactsDir, 'deployed-disk.img'), deployed.diskBytes, o.onLog) : imagePath, { corrupt, workDir: artifactsDir });
     const serial = def.machine?.smbiosSerial ?? `BC-${s.name}`;
     // Checked once, by the session (it decides on a repro bundle with them), and reused for the outcome.
     let problems: string[] | null = null;

@@ -35,6 +35,7 @@ export function validateScenario(value: unknown, file: string): ScenarioDefiniti
         if (k.startsWith('/') || k.split('/').includes('..')) fail(file, `image.overlay["${k}"]`, 'must be a relative path inside the image definition');
       }
     }
+    if (v.image.deploy !== undefined && (!isObj(v.image.deploy) || !Number.isInteger(v.image.deploy.diskGiB) || (v.image.deploy.diskGiB as number) < 1 || (v.image.deploy.diskGiB as number) > 16384)) fail(file, 'image.deploy.diskGiB', 'must be a whole number of GiB, 1..16384 (the disk is a sparse file)');
     if (v.image.corrupt !== undefined) {
       if (!Array.isArray(v.image.corrupt)) fail(file, 'image.corrupt', 'must be an array');
       v.image.corrupt.forEach((c: unknown, i: number) => {
