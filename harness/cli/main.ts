@@ -20,6 +20,7 @@ commands:
                           speed figures as ratios against baselines measured in the same run
   merge-reports FILE|DIR... [--junit FILE] [--json FILE]
                           merge the run --json summaries of CI shards into one summary and one JUnit file
+  doctor                  check every host requirement (a real namespace and KVM probe) and print the fix for each gap
   list                    list the scenarios
   help                    this text
 
@@ -36,6 +37,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   lint: async () => (await import('./lint-command.ts')).runLint,
   repro: async () => (await import('./repro-command.ts')).runRepro,
   bench: async () => (await import('./bench-command.ts')).runBench,
+  doctor: async () => (await import('./doctor-command.ts')).runDoctor,
   'merge-reports': async () => (await import('./merge-reports-command.ts')).runMergeReports,
 };
 
