@@ -27,8 +27,11 @@ t.test('run-tests.js --scenario nope: exit 2, lists every valid name', async (t)
 t.test('bootchain list: every file in scenarios/', async (t) => {
   const r = await runCli(['list'], { artifacts });
   t.equal(r.exitCode, 0, r.all);
-  const listed = r.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0]).sort();
-  t.same(listed, scenarioNames, 'one line per scenario file, nothing else');
+  const lines = r.stdout.split('\n').filter(Boolean);
+  const listed = lines.filter((l) => !l.startsWith(' ')).map((l) => l.split(/\s+/)[0]).sort();
+  t.same(listed, scenarioNames, 'one line per scenario file');
+  // A matrix scenario's cells follow it, indented: scenario[axis=value,…].
+  t.ok(lines.filter((l) => l.startsWith(' ')).every((l) => /^\s+[\w-]+\[[\w=,.-]+\]/.test(l)), 'the other lines are matrix cells');
 });
 
 t.test('bootchain run --scenario zeroed-vbr: the expected failure is a pass, with the stage table', async (t) => {
