@@ -1,5 +1,6 @@
 import { formatError } from '../errors.ts';
 import { processIo, type CliIo } from './io.ts';
+import { sweepLeftovers } from '../leftovers.ts';
 
 const USAGE = `usage: bootchain <command> [options]
 
@@ -52,6 +53,11 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   if (!load) {
     io.err(`error: unknown command "${cmd}"\n\n${USAGE}`);
     return 2;
+  }
+  // A harness killed by SIGKILL could not clean up: its temp dirs are removed now, and the user told.
+  if (cmd === 'boot' || cmd === 'run' || cmd === 'start' || cmd === 'build') {
+    const swept = sweepLeftovers();
+    if (swept.length) io.err(`cleaned up ${swept.length} temp dir(s) left by a killed bootchain run: ${swept.join(', ')}`);
   }
   try {
     return await (await load())(rest, io);

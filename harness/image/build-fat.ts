@@ -1,3 +1,4 @@
+import { tempPrefix } from '../leftovers.ts';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -53,7 +54,7 @@ export async function installSyslinuxFat(image: string, plan: PartitionPlan, img
     throw new BootchainError('SYSLINUX_FAILED', `syslinux --install on partition 1 of ${image} failed (exit ${r.exitCode}): ${text}`, 'check that the boot partition is FAT and the directory exists');
   }
   log(`  syslinux --offset ${offset} --directory ${dir} --install: ok`);
-  const tmp = await mkdtemp(join(tmpdir(), 'bootchain-fat-'));
+  const tmp = await mkdtemp(join(tmpdir(), tempPrefix('fat')));
   try {
     const made = new Set<string>();
     for (const f of img.files as ImageFile[]) {

@@ -1,3 +1,4 @@
+import { tempPrefix } from '../leftovers.ts';
 import { readdir, readFile, mkdir, copyFile, writeFile, open, rm, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -40,7 +41,7 @@ export interface GrubBootCode {
  * diskboot's blocklist = the rest of core.img from LBA 2 at segment 0x820.
  */
 export async function makeGrubBootCode(): Promise<GrubBootCode> {
-  const tmp = await mkdtemp(join(tmpdir(), 'bootchain-grub-'));
+  const tmp = await mkdtemp(join(tmpdir(), tempPrefix('grub')));
   try {
     const coreFile = join(tmp, 'core.img');
     const args = ['-O', 'i386-pc', '-d', GRUB_I386_PC, '-p', GRUB_PREFIX, '-o', coreFile, ...GRUB_CORE_MODULES];

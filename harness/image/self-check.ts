@@ -1,3 +1,4 @@
+import { tempPrefix } from '../leftovers.ts';
 import { runTool } from '../run-tool.ts';
 import { BootchainError } from '../errors.ts';
 import { parseStats, runsToRanges } from './debugfs-output.ts';
@@ -89,7 +90,7 @@ function checkTable(input: SelfCheckInput): CheckResult[] {
 
 /** fsck.fat has no offset option: it checks a copy of the partition's bytes. */
 async function fsckFat(image: string, n: number, lba: number, sectors: number): Promise<CheckResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'bootchain-fsck-'));
+  const dir = await mkdtemp(join(tmpdir(), tempPrefix('fsck')));
   try {
     const part = join(dir, `p${n}.img`);
     const src = await open(image, 'r');

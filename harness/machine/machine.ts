@@ -10,6 +10,7 @@ import { detectInfraError, explainSpawnFailure, lastQemuError } from './infra-er
 import { QmpClient } from './qmp-client.ts';
 import { parseCpuState, type CpuState } from './cpu-state.ts';
 import { registerCleanup, registerExitKill } from '../reaper.ts';
+import { tempPrefix } from '../leftovers.ts';
 import { resolveMachineOptions } from './resolve-options.ts';
 import { findExecutable, groupAlive, killGroup, spawnOwned, type OwnedProcess } from './spawn-owned.ts';
 import { LineSplitter, parseSerialWriteLine, parseTraceLine, sinceStart, toDiskReadEvent, UartDecoder } from './trace-parse.ts';
@@ -66,7 +67,7 @@ export class Machine implements AsyncDisposable {
     const resolved = resolveMachineOptions(opts);
     signal?.throwIfAborted();
     await checkImage(resolved.image);
-    const dir = await fsp.mkdtemp(path.join(resolved.tmpRoot, 'bootchain-qemu-'));
+    const dir = await fsp.mkdtemp(path.join(resolved.tmpRoot, tempPrefix('qemu')));
     const paths: MachinePaths = { dir, qmpSocket: path.join(dir, 'qmp.sock') };
     const m = new Machine(resolved, paths, hooks);
     // Register before spawning: a signal during start-up must still clean up.

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { BootchainError } from '../errors.ts';
 import { projectRoot } from '../project-root.ts';
 import { registerCleanup, registerExitKill } from '../reaper.ts';
+import { tempPrefix } from '../leftovers.ts';
 
 /** How the namespace is made: as root, or through a user namespace (rootless). */
 export type SandboxPrivilege = 'root' | 'user-namespace';
@@ -61,7 +62,7 @@ function setupScript(unreachable: string[]): string {
 /** Opens a private network for one boot (owner: close() is idempotent, registered with the reaper). */
 export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Promise<NetworkSandbox> {
   const privilege: SandboxPrivilege = process.getuid?.() === 0 ? 'root' : 'user-namespace';
-  const dir = await mkdtemp(join(tmpdir(), 'bootchain-net-'));
+  const dir = await mkdtemp(join(tmpdir(), tempPrefix('net')));
   const resolv = join(dir, 'resolv.conf');
   await writeFile(resolv, `nameserver ${spec.dns.ip}\n`);
   const ns = privilege === 'root' ? ['--net', '--mount'] : ['--user', '--map-root-user', '--net', '--mount'];

@@ -1,3 +1,4 @@
+import { tempPrefix } from '../leftovers.ts';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,7 +23,7 @@ export async function openReproBundle(path: string): Promise<OpenedBundle> {
   const st = await stat(abs).catch(() => null);
   if (!st) throw new BootchainError('REPRO_BUNDLE_MISSING', `bundle ${path} does not exist`, 'pass the repro/ folder or repro.tar.gz from a failed run\'s artifacts');
   if (st.isDirectory()) return { bundle: await readBundleJson(abs), dir: abs, close: async () => undefined };
-  const tmp = await mkdtemp(join(tmpdir(), 'bootchain-repro-'));
+  const tmp = await mkdtemp(join(tmpdir(), tempPrefix('repro')));
   let closed: Promise<void> | null = null;
   // Registered with the reaper: Ctrl-C during a rerun must not leave the unpacked bundle behind.
   const unregister = registerCleanup(() => close());

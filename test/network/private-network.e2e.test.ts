@@ -104,5 +104,10 @@ t.test('SIGKILL of the harness mid-boot: QEMU and the namespace holder die with 
   const gone = await pollFor(() => [holder, qemu].every((p) => !p || !alive(p.pid)), 5_000, 50);
   t.ok(gone, 'no live holder or QEMU after the harness was killed');
   await sleep(100);
-  t.comment(`left in TMPDIR after SIGKILL (no owner could run): ${readdirSync(tmp).join(', ') || 'nothing'}`);
+  // No owner could run on SIGKILL: its temp dirs stay until the next run finds them, removes them and says so.
+  const left = readdirSync(tmp).filter((d) => d.startsWith('bootchain-'));
+  t.ok(left.length > 0, `temp dirs of the killed run are there (${left.join(', ')}): else the sweep below proves nothing`);
+  const next = await execa(process.execPath, [CLI, 'boot', join(tmp, 'no-such.img')], { cwd: ROOT, reject: false, env: { TMPDIR: tmp, BOOTCHAIN_ARTIFACTS: artifacts } });
+  t.match(next.stderr, /cleaned up \d+ temp dir\(s\) left by a killed bootchain run/, next.stderr);
+  t.same(readdirSync(tmp).filter((d) => d.startsWith('bootchain-')), [], 'the next run removed them');
 });
