@@ -23,6 +23,7 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
       jobs: { type: 'string' },
       shard: { type: 'string' },
       only: { type: 'string' },
+      'icount-shift': { type: 'string' },
       durations: { type: 'string' },
       'write-durations': { type: 'string' },
       // For run, --baseline / --write-baseline name a folder with one <scenario>.json per scenario.
@@ -49,6 +50,10 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
   const scenarios = shard ? selectShard(tagged, (s) => s.name, shard, durations) : tagged;
   for (const s of scenarios) await preflightBaseline(values, (dir) => join(resolve(dir), `${s.name}.json`));
   const memoryMiB = parseMemory(values.memory);
+  const shiftArg = values['icount-shift'];
+  const icountShift = shiftArg === undefined ? undefined : Number(shiftArg);
+  if (icountShift !== undefined && (!Number.isInteger(icountShift) || icountShift < 0 || icountShift > 10)) throw new BootchainError('USAGE', `--icount-shift must be an integer 0..10, got "${shiftArg}"`, 'the default is the scenario\'s (8 unless it says otherwise)');
+  if (icountShift !== undefined && values.realtime) throw new BootchainError('USAGE', '--icount-shift and --realtime exclude each other', 'pick one');
   if (shard) io.err(`shard ${shard.index}/${shard.total}: ${scenarios.length} of ${tagged.length} scenarios${Object.keys(durations).length ? ' (balanced by recorded durations)' : ''}`);
   const outcomes = new Map<string, { ok: boolean; verdict: string; summary: object; ms: number }>();
   const interrupted = await withInterrupt(io, async (signal) => {
@@ -58,7 +63,7 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
       const lines: string[] = [];
       const say = jobs === 1 ? (l: string) => io.err(l) : (l: string) => lines.push(l);
       say(`▶ ${s.name}: ${s.def.description}`);
-      const o = await runScenario(s, { signal, realtime: values.realtime, ...(memoryMiB ? { memoryMiB } : {}), onLog: (l) => say(`  ${l}`), onStage: (st) => say(`  ${formatStageRow(st)}  ${st.evidence[0] ?? ''}`) });
+      const o = await runScenario(s, { signal, realtime: values.realtime, ...(memoryMiB ? { memoryMiB } : {}), ...(icountShift !== undefined ? { icountShift } : {}), onLog: (l) => say(`  ${l}`), onStage: (st) => say(`  ${formatStageRow(st)}  ${st.evidence[0] ?? ''}`) });
       const r = o.result;
       if (s.expectedFailure && r.verdict === 'pass') o.problems.unshift(`surprise pass: this cell was declared to fail (${s.expectedFailure}); drop its matrix.expectFail entry`);
       if (o.ok && r.verdict === 'pass' && !(await applyBaseline(values, r.report, r.icountShift, { out: say, err: say }, (dir) => join(resolve(dir), `${s.name}.json`)))) {

@@ -39,6 +39,8 @@ export interface RunScenarioOptions {
   network?: 'private' | 'user';
   /** Override the guest's memory (MiB). */
   memoryMiB?: number;
+  /** Override the time-warp shift (-icount shift=N) the scenario runs with. */
+  icountShift?: number;
 }
 
 /** A port that stays the same for a scenario across runs (so its built image stays cached) when free. */
@@ -138,7 +140,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
         ...(def.machine?.extraArgs ? { extraArgs: def.machine.extraArgs } : {}),
         ...(def.machine?.network ? { network: def.machine.network } : {}),
         smbiosSerial: serial,
-        ...(realtime ? { icountShift: null } : def.machine?.icountShift !== undefined ? { icountShift: def.machine.icountShift } : {}),
+        ...(realtime ? { icountShift: null } : o.icountShift !== undefined ? { icountShift: o.icountShift } : def.machine?.icountShift !== undefined ? { icountShift: def.machine.icountShift } : {}),
       },
       routes: toRouteDefs(def.routes, s.file),
       ...(stub ? { stub, network: { mode: 'user' as const } } : { network: { mode: 'private' as const, hosts: scenarioHosts(def, s.file) } }),
