@@ -13,7 +13,7 @@ import { withInterrupt } from './interrupt.ts';
 import { formatLintFindings } from '../lint/index.ts';
 import { BASELINE_FLAGS, applyBaseline, preflightBaseline } from './baseline-options.ts';
 import type { CliIo } from './io.ts';
-import { isValidHostName, type VirtualHost } from '../network/private-network.ts';
+import { isValidHostName, openPrivateNetwork, type VirtualHost } from '../network/private-network.ts';
 
 export async function runBoot(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -72,7 +72,11 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
   await preflightBaseline(values);
   const artifactsDir = values.artifacts ? resolve(values.artifacts) : await newArtifactsDir(undefined, basename(input));
   return withInterrupt(io, async (signal) => {
+    // The private network (a namespace and its holder process) opens while the image is mapped and linted.
+    const early = values.network === 'user' ? null : openPrivateNetwork({ defaultRoutes: routes, hosts, startedAt: Date.now(), marker, signal });
+    early?.catch(() => undefined); // awaited by the boot session; an early failure is reported there
     const prepared = await prepareBootImage(input, { workDir: artifactsDir }).catch(async (e: unknown) => {
+      await early?.then((n) => n.close()).catch(() => undefined);
       // Bad input leaves nothing behind: drop the folder made for this run.
       if (!values.artifacts) await rm(artifactsDir, { recursive: true, force: true });
       throw e;
@@ -88,7 +92,7 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       machine: { accel: values.accel as 'tcg' | 'kvm', smbiosSerial: values.serial!, ...(memoryMiB ? { memoryMiB } : {}), ...(values.realtime ? { icountShift: null } : shift !== undefined ? { icountShift: shift } : {}) },
       routes,
       bootfile,
-      network: values.network === 'user' ? { mode: 'user' } : { mode: 'private', hosts },
+      network: values.network === 'user' ? { mode: 'user' } : { mode: 'private', hosts, ...(early ? { opened: early } : {}) },
       // --until TEXT: a stage after the built-in ones that passes when TEXT shows on the console.
       finalStage: until !== undefined ? 'until' : expect,
       // What comes before TEXT (a kernel and a large initrd downloading, an installer starting) can be silent

@@ -47,6 +47,11 @@ export interface PrivateNetwork {
   /** Every request of every stub, in arrival order. */
   ledger(): LedgerEntry[];
   dnsQueries(): DnsQueryEntry[];
+  /**
+   * Hands the network to the boot that uses it (when it was opened early, e.g. while the image was being
+   * mapped): every stub, made or to be made, is wired, and ledger times count from `startedAt`.
+   */
+  attach(o: { wire: (stub: HttpStub) => void; startedAt: number }): void;
   close(): Promise<void>;
 }
 
@@ -90,17 +95,19 @@ export async function openPrivateNetwork(o: PrivateNetworkOptions): Promise<Priv
   );
   const stubs: HttpStub[] = [];
   let dns: DnsStub | null = null;
+  let wire = o.wire;
+  let startedAt = o.startedAt;
   const serve = async (): Promise<void> => {
     const { http, dns: dnsSocket } = await sandbox.ready;
     const listenerOf = (ip: string) => http.find((l) => l.ip === ip)!.server;
     const add = async (routes: RouteDef[], ip: string, name: string): Promise<void> => {
-      const s = await startHttpStub({ routes, startedAt: o.startedAt, marker: o.marker, listen: listenerOf(ip), listenPort: 80, guestHost: name, hostName: name });
-      o.wire?.(s);
+      const s = await startHttpStub({ routes, startedAt, marker: o.marker, listen: listenerOf(ip), listenPort: 80, guestHost: name, hostName: name });
+      wire?.(s);
       stubs.push(s);
     };
     await add(o.defaultRoutes, '127.0.0.1', SLIRP_HOST);
     for (const h of served) await add((h.serve as { routes: RouteDef[] }).routes, addresses.get(h.name.toLowerCase())!, h.name);
-    dns = startDnsStub(dnsSocket, addresses, o.startedAt);
+    dns = startDnsStub(dnsSocket, addresses, startedAt);
   };
   let closed: Promise<void> | null = null;
   const close = (): Promise<void> =>
@@ -123,6 +130,12 @@ export async function openPrivateNetwork(o: PrivateNetworkOptions): Promise<Priv
     addresses,
     ledger: () => stubs.flatMap((s) => s.ledger).sort((a, b) => a.atMs - b.atMs),
     dnsQueries: () => [...(dns?.queries ?? [])],
+    attach: (a) => {
+      wire = a.wire;
+      startedAt = a.startedAt;
+      for (const s of stubs) a.wire(s);
+      if (dns) dns.startedAt = a.startedAt;
+    },
     close,
   };
 }

@@ -43,7 +43,7 @@ export interface BootSessionOptions {
    * names on port 80 with a DNS stub, the routes at 10.0.2.2:80). `user`: QEMU user networking in the
    * host's namespace, the stub on a free port.
    */
-  network?: { mode: 'private'; hosts?: VirtualHost[] } | { mode: 'user' };
+  network?: { mode: 'private'; hosts?: VirtualHost[]; opened?: Promise<PrivateNetwork> } | { mode: 'user' };
   /**
    * Write a reproducer bundle when the verdict is not pass (default true), or decide per run: a scenario
    * that expects a failure bundles only when the run did not go as expected.
@@ -156,7 +156,10 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   if (mode === 'private') {
     if (o.stub) throw new Error('runBootSession: a caller-started stub needs network mode "user"');
     // QEMU joins the namespace as soon as it exists and waits paused until the stubs serve (`startGate`).
-    net = await openPrivateNetwork({ defaultRoutes: o.routes, hosts: o.network?.mode === 'private' ? (o.network.hosts ?? []) : [], startedAt: t0, marker: o.marker, wire, ...(o.signal ? { signal: o.signal } : {}) });
+    // Opened early by the caller (while the image was being mapped), or here.
+    const opened = o.network?.mode === 'private' ? o.network.opened : undefined;
+    net = opened ? await opened : await openPrivateNetwork({ defaultRoutes: o.routes, hosts: o.network?.mode === 'private' ? (o.network.hosts ?? []) : [], startedAt: t0, marker: o.marker, wire, ...(o.signal ? { signal: o.signal } : {}) });
+    net.attach({ wire, startedAt: t0 });
     notes.push(`private network (${net.privilege === 'root' ? 'namespaces as root' : 'user namespace'}): ${[...net.addresses].map(([n, a]) => `${n} → ${a}`).join(', ') || 'no named hosts'}; the stub at 10.0.2.2:80; nothing else reachable`);
   } else {
     userStub = o.stub ?? (await startHttpStub({ routes: o.routes, startedAt: t0, marker: o.marker }));

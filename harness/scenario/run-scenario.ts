@@ -4,7 +4,7 @@ import { buildImage } from '../image/index.ts';
 import { ensurePayload, type Payload } from '../image/payload.ts';
 import { deployImage } from '../image/deploy.ts';
 import { serveDirRoutes, startHttpStub, type RouteDef } from '../network/index.ts';
-import type { VirtualHost } from '../network/private-network.ts';
+import { openPrivateNetwork, type VirtualHost } from '../network/private-network.ts';
 import type { DnsQueryEntry } from '../network/dns-stub.ts';
 import type { LoadedScenario } from './catalog.ts';
 import type { ScenarioRoute, LedgerExpectation, ScenarioDefinition, ImageCorruption } from './define.ts';
@@ -96,6 +96,10 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
   // Private network: the stub is the guest's 10.0.2.2:80, started by the boot session inside the namespace.
   // User networking: a stub on a stable free port of 127.0.0.1, started here (its port is baked into the image).
   const stub = network === 'user' ? await startHttpStub({ routes: toRouteDefs(def.routes, s.file), startedAt: t0, marker, port: preferredPort(s.name) }) : null;
+  // The private network opens while the image is built (cached) and mapped: off the boot's critical path.
+  const early = network === 'private' ? openPrivateNetwork({ defaultRoutes: toRouteDefs(def.routes, s.file), hosts: scenarioHosts(def, s.file), startedAt: t0, marker, ...(o.signal ? { signal: o.signal } : {}) }) : null;
+  early?.catch(() => undefined); // awaited by the boot session, which reports an early failure
+  let handedOver = false;
   try {
     const stubUrl = stub ? stub.guestUrl('').replace(/\/$/, '') : 'http://10.0.2.2';
     let imagePath: string;
@@ -128,6 +132,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
     let problems: string[] | null = null;
     const realtime = o.realtime === true || scenarioClock(def) === 'realtime';
     if (realtime && !o.realtime) prepared.notes.push('runs in real time: the scenario asks for it (clock: realtime)');
+    handedOver = true;
     const result = await runBootSession({
       image: prepared.image,
       diskMap: prepared.map,
@@ -143,7 +148,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
         ...(realtime ? { icountShift: null } : o.icountShift !== undefined ? { icountShift: o.icountShift } : def.machine?.icountShift !== undefined ? { icountShift: def.machine.icountShift } : {}),
       },
       routes: toRouteDefs(def.routes, s.file),
-      ...(stub ? { stub, network: { mode: 'user' as const } } : { network: { mode: 'private' as const, hosts: scenarioHosts(def, s.file) } }),
+      ...(stub ? { stub, network: { mode: 'user' as const } } : { network: { mode: 'private' as const, hosts: scenarioHosts(def, s.file), ...(early ? { opened: early } : {}) } }),
       meta: { image: prepared.image, scenario: s.name, notes: prepared.notes, lint: prepared.lint },
       // Bundle only runs that did not go as the scenario expects (an expected failure needs no reproducer).
       reproBundle: (r) => {
@@ -167,6 +172,8 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
     return { name: s.name, ok: problems.length === 0, problems, result, image: prepared.image, notes: prepared.notes };
   } finally {
     await stub?.close();
+    // Closed by the session once handed over; if the run failed before that, closed here.
+    if (!handedOver) await early?.then((n) => n.close()).catch(() => undefined);
   }
 }
 
