@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import type { BootReport } from '../report/json-report.ts';
 import { median, ms, ratio, table } from './stats.ts';
@@ -9,7 +10,6 @@ async function handoff(realtime: boolean, shift?: number): Promise<{ wall: numbe
   const wall = performance.now() - t0;
   const summary = JSON.parse(r.stdout) as Array<{ ok: boolean; artifacts: string }>;
   if (!summary[0]?.ok) return { wall, chain: NaN, init: NaN };
-  const { readFile } = await import('node:fs/promises');
   const rep = JSON.parse(await readFile(`${summary[0].artifacts}/report.json`, 'utf8')) as BootReport;
   const at = (id: string): number => rep.stages.find((s) => s.id === id)?.atMs ?? NaN;
   return { wall, chain: at('chain'), init: at('init') };

@@ -9,6 +9,7 @@ import { prepareBootImage, assertImageFile } from '../scenario/prepare-image.ts'
 import { runBootSession } from '../scenario/boot-session.ts';
 import { newArtifactsDir } from '../report/artifacts.ts';
 import { formatStageTable, formatStageRow } from '../stages/index.ts';
+import { containsText } from '../stages/stage-evidence.ts';
 import { withInterrupt } from './interrupt.ts';
 import { formatLintFindings } from '../lint/index.ts';
 import { BASELINE_FLAGS, applyBaseline, preflightBaseline } from './baseline-options.ts';
@@ -97,7 +98,7 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       finalStage: until !== undefined ? 'until' : expect,
       // What comes before TEXT (a kernel and a large initrd downloading, an installer starting) can be silent
       // for long: the stage waits up to the run's timeout rather than the usual no-progress limit.
-      ...(until !== undefined ? { extraStages: [{ id: 'until', title: `console shows "${until}"`, evidence: new RegExp(until.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), noProgressMs: timeoutS * 1000 }] } : {}),
+      ...(until !== undefined ? { extraStages: [{ id: 'until', title: `console shows "${until}"`, evidence: containsText(until), noProgressMs: timeoutS * 1000 }] } : {}),
       overallTimeoutMs: timeoutS * 1000,
       scriptSource: prepared.scriptSource,
       promptWaitMs: prepared.promptWaitMs,

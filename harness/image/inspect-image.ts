@@ -10,7 +10,7 @@ import { readMappedFile } from './read-mapped-file.ts';
 import { defaultLabel, parseSyslinuxConfig } from '../lint/extlinux-config.ts';
 import { detectFs } from './fs-detect.ts';
 import { requireTool } from './host-tools.ts';
-import { openFileReader, parsePartitionTable } from './partition-table.ts';
+import { openFileReader, parsePartitionTable, type DiskReader } from './partition-table.ts';
 import type { DiskMap, PartitionInfo, Region } from './types.ts';
 
 const SECTOR = 512;
@@ -39,16 +39,23 @@ const joinPath = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${d
  * map is explained in `notes`. Throws only when the file is missing or unreadable.
  */
 export async function inspectImage(path: string): Promise<DiskMap> {
-  const map = await mapImage(path);
-  if (map.sizeBytes >= SECTOR) {
-    const reader = openFileReader(map.image);
-    try {
-      map.chain = detectChain(reader, map);
-    } finally {
-      reader.close();
-    }
-    await addConfigAndKernel(map);
+  const image = resolve(path);
+  try {
+    await access(image, constants.R_OK);
+    if (!(await stat(image)).isFile() && !(await stat(image)).isBlockDevice()) throw new Error('not a file');
+  } catch (e) {
+    throw new BootchainError('IMAGE_NOT_FOUND', `cannot read disk image ${image}: ${(e as Error).message}`, 'pass the path of a raw disk image (bootchain build writes dist/<name>.img)');
   }
+  // One reader for the partition table, the FAT and the chain detection.
+  const reader = openFileReader(image);
+  let map: DiskMap;
+  try {
+    map = await mapImage(image, reader);
+    if (map.sizeBytes >= SECTOR) map.chain = detectChain(reader, map);
+  } finally {
+    reader.close();
+  }
+  if (map.chain) await addConfigAndKernel(map);
   return map;
 }
 
@@ -65,47 +72,35 @@ async function addConfigAndKernel(map: DiskMap): Promise<void> {
   }
 }
 
-async function mapImage(path: string): Promise<DiskMap> {
-  const image = resolve(path);
-  try {
-    await access(image, constants.R_OK);
-    if (!(await stat(image)).isFile() && !(await stat(image)).isBlockDevice()) throw new Error('not a file');
-  } catch (e) {
-    throw new BootchainError('IMAGE_NOT_FOUND', `cannot read disk image ${image}: ${(e as Error).message}`, 'pass the path of a raw disk image (bootchain build writes dist/<name>.img)');
-  }
-  const reader = openFileReader(image);
+async function mapImage(image: string, reader: DiskReader): Promise<DiskMap> {
   const map: DiskMap = {
     version: 1, image, sizeBytes: reader.size, sectorSize: 512, partitionTable: 'none',
     partitions: [], bootPartition: null, syslinuxDir: null, regions: [], notes: [],
   };
   let boot: PartitionInfo | undefined;
   let bootFs: ReturnType<typeof detectFs> = { fs: 'unknown' };
-  try {
-    if (reader.size < SECTOR) {
-      map.notes.push(`image is ${reader.size} bytes, smaller than one sector`);
-      return map;
+  if (reader.size < SECTOR) {
+    map.notes.push(`image is ${reader.size} bytes, smaller than one sector`);
+    return map;
+  }
+  const table = parsePartitionTable(reader);
+  map.partitionTable = table.kind;
+  map.notes.push(...table.notes);
+  map.regions.push({ name: 'mbr', kind: 'mbr', ranges: [{ start: 0, end: 512 }] });
+  if (table.gpt) {
+    const g = table.gpt;
+    map.regions.push({ name: 'gpt-header', kind: 'gpt-header', ranges: [{ start: g.lba * SECTOR, end: (g.lba + 1) * SECTOR }] });
+    const entryBytes = Math.ceil((g.numEntries * g.entrySize) / SECTOR) * SECTOR;
+    map.regions.push({ name: 'gpt-entries', kind: 'gpt-entries', ranges: [{ start: g.entriesLba * SECTOR, end: g.entriesLba * SECTOR + entryBytes }] });
+  }
+  for (const p of table.partitions) {
+    const start = p.firstLba * SECTOR;
+    if (p.lastLba < p.firstLba || (p.lastLba + 1) * SECTOR > reader.size) {
+      map.notes.push(`partition ${p.number} (sectors ${p.firstLba}–${p.lastLba}) extends beyond the image (${reader.size} bytes)`);
     }
-    const table = parsePartitionTable(reader);
-    map.partitionTable = table.kind;
-    map.notes.push(...table.notes);
-    map.regions.push({ name: 'mbr', kind: 'mbr', ranges: [{ start: 0, end: 512 }] });
-    if (table.gpt) {
-      const g = table.gpt;
-      map.regions.push({ name: 'gpt-header', kind: 'gpt-header', ranges: [{ start: g.lba * SECTOR, end: (g.lba + 1) * SECTOR }] });
-      const entryBytes = Math.ceil((g.numEntries * g.entrySize) / SECTOR) * SECTOR;
-      map.regions.push({ name: 'gpt-entries', kind: 'gpt-entries', ranges: [{ start: g.entriesLba * SECTOR, end: g.entriesLba * SECTOR + entryBytes }] });
-    }
-    for (const p of table.partitions) {
-      const start = p.firstLba * SECTOR;
-      if (p.lastLba < p.firstLba || (p.lastLba + 1) * SECTOR > reader.size) {
-        map.notes.push(`partition ${p.number} (sectors ${p.firstLba}–${p.lastLba}) extends beyond the image (${reader.size} bytes)`);
-      }
-      const info = detectFs(reader.read(start, 2048));
-      map.partitions.push({ ...p, fs: info.fs });
-      if (!boot && p.legacyBiosBootable) { boot = { ...p, fs: info.fs }; bootFs = info; }
-    }
-  } finally {
-    reader.close();
+    const info = detectFs(reader.read(start, 2048));
+    map.partitions.push({ ...p, fs: info.fs });
+    if (!boot && p.legacyBiosBootable) { boot = { ...p, fs: info.fs }; bootFs = info; }
   }
   if (!boot) {
     if (map.partitionTable !== 'none') map.notes.push(map.partitionTable === 'gpt' ? 'no GPT partition has the LegacyBIOSBootable attribute (bit 2): gptmbr.bin prints "Missing OS"' : 'no active MBR partition');
@@ -121,15 +116,10 @@ async function mapImage(path: string): Promise<DiskMap> {
   map.regions.push({ name: 'vbr', kind: 'vbr', partition: boot.number, ranges: [{ start: offset, end: offset + SECTOR }] });
   if (bootFs.fs === 'vfat') {
     // SYSLINUX on FAT: the files' byte ranges come from the FAT's own cluster chains.
-    const reader = openFileReader(image);
-    try {
-      const fat = mapFatSyslinuxFiles(reader, offset, boot.number, SYSLINUX_DIRS);
-      map.syslinuxDir = fat.dir;
-      map.regions.push(...fat.regions);
-      map.notes.push(...fat.notes);
-    } finally {
-      reader.close();
-    }
+    const fat = mapFatSyslinuxFiles(reader, offset, boot.number, SYSLINUX_DIRS);
+    map.syslinuxDir = fat.dir;
+    map.regions.push(...fat.regions);
+    map.notes.push(...fat.notes);
     return map;
   }
   if (!bootFs.fs.startsWith('ext') || !bootFs.blockSize) {

@@ -1,4 +1,5 @@
-import { STAGE_TITLES, type StageStatus } from '../stages/ladder.ts';
+import type { StageStatus } from '../stages/ladder.ts';
+import { stageTitle } from '../stages/tracker.ts';
 import type { BootReport } from './json-report.ts';
 
 /** One row of the report's stage timeline, in percent of the run's length. */
@@ -15,9 +16,8 @@ export interface StageBar {
   evidence: string[];
 }
 
-export function stageTitle(id: string): string {
-  return (STAGE_TITLES as Record<string, string>)[id] ?? id;
-}
+/** One title table for every chain's stages (the tracker's): the report shows what the table shows. */
+export { stageTitle };
 
 /**
  * Lays the ladder out on one time axis: each stage runs from the previous stage's pass time to its

@@ -14,6 +14,7 @@ import { newArtifactsDir } from '../report/artifacts.ts';
 import type { BootEvent, LedgerEntry } from '../events.ts';
 import { STAGE_IDS, type CoreStageId, type StageResult } from '../stages/ladder.ts';
 import type { StageDef } from '../stages/index.ts';
+import { containsText } from '../stages/stage-evidence.ts';
 
 const isCore = (id: string): boolean => (STAGE_IDS as readonly string[]).includes(id);
 
@@ -274,7 +275,7 @@ export function scenarioStages(def: ScenarioDefinition): StageDef[] {
   return (def.stages ?? []).map((x) => ({
     id: x.id,
     ...(x.title ? { title: x.title } : {}),
-    evidence: typeof x.console === 'string' ? new RegExp(x.console.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : x.console,
+    evidence: typeof x.console === 'string' ? containsText(x.console) : x.console,
     ...(x.noProgressMs ? { noProgressMs: x.noProgressMs } : {}),
     ...(x.after ? { after: x.after } : {}),
   }));

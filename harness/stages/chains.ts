@@ -1,7 +1,7 @@
 import type { ChainInfo } from '../image/types.ts';
-import { isLine, type Fact } from './facts.ts';
+import { isLine, isRead, type Fact } from './facts.ts';
 import { STAGE_IDS, STAGE_TITLES, type CoreStageId, type StageId } from './ladder.ts';
-import type { EvidenceContext, Cursor, StageOutcome } from './stage-evidence.ts';
+import { HARD_DISK_RE, IPXE_START_RE, pass, seq, type EvidenceContext, type Cursor, type StageOutcome } from './stage-evidence.ts';
 
 /**
  * The ladder of each BIOS chain as data: its stages in boot order (the same ids where the meaning is the
@@ -27,12 +27,11 @@ export interface ChainLadder {
 
 const core = (id: CoreStageId, over: Partial<LadderStage> = {}): LadderStage => ({ id, title: STAGE_TITLES[id], ...over });
 
-/** The earliest console line matching `re` at or after the cursor. */
+/** The earliest console line matching `re` at or after the cursor (the shared timeline rules of stage-evidence). */
 function consoleStage(re: RegExp, what: string) {
   return (ctx: EvidenceContext, from: Cursor): StageOutcome => {
-    let best: Fact | null = null;
-    for (const f of ctx.facts) if (f.tEnd >= from.t && isLine(re)(f) && (!best || f.t < best.t)) best = f;
-    return best ? { kind: 'pass', t: Math.max(best.t, from.t), evidence: [`console: ${(best as { text: string }).text.trim().slice(0, 72)} at ${Math.round(best.t)} ms (${what})`] } : null;
+    const r = seq(ctx, from, [{ pred: isLine(re) }]);
+    return r?.kind === 'pass' ? pass(r.t, [`${r.evidence[0]} (${what})`]) : r;
   };
 }
 
@@ -43,19 +42,14 @@ function consoleStage(re: RegExp, what: string) {
 function mbrCodeLoads(what: string) {
   return (ctx: EvidenceContext, from: Cursor): StageOutcome => {
     if (!ctx.regions?.has('mbr')) return { kind: 'no-source', why: 'no disk map of this image' };
-    const line = (f: Fact): f is Extract<Fact, { kind: 'line' }> => f.kind === 'line' && /^Booting from Hard Disk/.test(f.text);
-    const hard = ctx.facts.filter((f) => f.tEnd >= from.t && line(f)).sort((a, b) => a.t - b.t)[0];
-    if (!hard) return null;
-    const t0 = Math.max(hard.t, from.t);
-    const reads = ctx.facts.filter((f): f is Extract<Fact, { kind: 'read' }> => f.kind === 'read' && f.t >= t0).sort((a, b) => a.t - b.t);
-    const l0 = reads.find((r) => r.offset === 0);
-    const next = l0 && reads.find((r) => r.t >= l0.t && r.offset >= 512);
-    if (!l0 || !next) return null;
-    return { kind: 'pass', t: next.t, evidence: [`console: Booting from Hard Disk... at ${Math.round(hard.t)} ms`, `disk read @0 +512 (mbr) at ${Math.round(l0.t)} ms`, `disk read @${next.offset} +${next.bytes} at ${Math.round(next.t)} ms (the MBR code loading ${what})`] };
+    const r = seq(ctx, from, [
+      { pred: isLine(HARD_DISK_RE) },
+      { pred: isRead('mbr'), role: 'mbr' },
+      { pred: (f: Fact) => f.kind === 'read' && f.offset >= 512 },
+    ]);
+    return r?.kind === 'pass' ? pass(r.t, [...r.evidence.slice(0, 2), `${r.evidence[2]} (the MBR code loading ${what})`]) : r;
   };
 }
-
-const IPXE_START_RE = /iPXE initialising devices|^iPXE \S+ .*Network Boot Firmware/;
 
 /** gptmbr.bin or mbr.bin → EXTLINUX (ext2/3/4) or SYSLINUX (FAT): the seed's chain and its MBR-disk relatives. */
 export const SYSLINUX_LADDER: ChainLadder = {

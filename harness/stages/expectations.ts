@@ -67,3 +67,16 @@ function findLast(facts: readonly Fact[], fromT: number, role: ReadRole): number
   }
   return before;
 }
+
+/** A cause sharper than "no progress" for a stage that went silent, read from what the boot did show. */
+export function sharperHang(stage: StageId, facts: readonly Fact[], passed: (id: StageId) => boolean): { code: string; hint: string; why: string } | null {
+  // The kernel ran (its real-mode setup printed through the BIOS) but its own messages never reached ttyS0.
+  if (stage === 'init' && passed('kernel') && !facts.some((f) => f.kind === 'line' && /Linux version \d/.test(f.text))) {
+    return {
+      code: 'NO_SERIAL_CONSOLE',
+      hint: "the kernel's command line lacks console=ttyS0 (or has quiet and an init that prints nothing): add console=ttyS0 to the `kernel` line of the chained config",
+      why: 'the kernel ran (Probing EDD) but none of its messages reached the serial console',
+    };
+  }
+  return null;
+}

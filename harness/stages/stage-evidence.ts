@@ -4,6 +4,11 @@ import { STAGE_IDS, type CoreStageId, type StageId } from './ladder.ts';
 
 export type ScriptSource = 'embedded' | 'command line' | 'initrd' | 'autoboot' | null;
 
+/** A console pattern matching `text` literally (for stages that wait for a piece of text). */
+export function containsText(text: string): RegExp {
+  return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+}
+
 /** A later stage the scenario adds (e.g. "kernel", "init"), proved by a console line. */
 export interface StageDef {
   id: StageId;
@@ -42,7 +47,7 @@ export type StageOutcome =
   /** Not (yet) seen. */
   | null;
 
-const pass = (t: number, evidence: string[]): StageOutcome => ({ kind: 'pass', t, evidence });
+export const pass = (t: number, evidence: string[]): StageOutcome => ({ kind: 'pass', t, evidence });
 
 /** A fact's place on the timeline as seen from `from`: a line that began before `from` but ended after it counts at `from`. */
 const at = (f: Fact, from: number): number => Math.max(f.t, from);
@@ -64,9 +69,9 @@ function find(ctx: EvidenceContext, from: number, pred: (f: Fact) => boolean): n
 export const BANNER_RE = /^(SYS|EXT|ISO|PXE)LINUX \d/;
 // ldlinux.sys prints "SYSLINUX 6.04 EDD " after its first sector and the rest only once it is loaded whole.
 const FULL_BANNER_RE = /^(SYS|EXT|ISO|PXE)LINUX \d.*Copyright \(C\)/;
-const HARD_DISK_RE = /^Booting from Hard Disk/;
+export const HARD_DISK_RE = /^Booting from Hard Disk/;
 const LOADING_OK_RE = /^Loading \S+?\s*\.\.\.\s*ok/;
-const IPXE_START_RE = /iPXE initialising devices|^iPXE \S+ .*Network Boot Firmware/;
+export const IPXE_START_RE = /iPXE initialising devices|^iPXE \S+ .*Network Boot Firmware/;
 const CTRL_B_RE = /Press Ctrl-B for the iPXE command line/;
 const CONFIGURED_RE = /^Configuring \(.*\.\s*ok\s*$/;
 // iPXE prints a progress dot per step (more of them under time warp): "URL.............. ok".
@@ -75,7 +80,7 @@ const URL_OK_RE = /^(\S+?)\s*\.{3,}\s*ok\s*$/;
 const stageIndex = (id: StageId): number => (STAGE_IDS as readonly string[]).indexOf(id);
 
 /** Steps in order on the timeline: each at or after the previous one. */
-function seq(ctx: EvidenceContext, from: Cursor, steps: { pred: (f: Fact) => boolean; role?: ReadRole }[]): StageOutcome {
+export function seq(ctx: EvidenceContext, from: Cursor, steps: { pred: (f: Fact) => boolean; role?: ReadRole }[]): StageOutcome {
   let t = from.t;
   const evidence: string[] = [];
   for (const s of steps) {

@@ -6,7 +6,7 @@ import { type Fact } from './facts.ts';
 import { matchFailure, notAScriptFailure, type FailureMatch } from './failure-catalog.ts';
 import { ladderFor, ALL_STAGE_TITLES, type ChainLadder } from './chains.ts';
 import { STAGE_TITLES, type CoreStageId, type FailureInfo, type StageId, type StageResult, type Verdict } from './ladder.ts';
-import { expectedFor, missingFor } from './expectations.ts';
+import { expectedFor, missingFor, sharperHang } from './expectations.ts';
 import { evaluateStage, type Cursor, type EvidenceContext, type ScriptSource, type StageDef, type StageOutcome } from './stage-evidence.ts';
 
 export interface TrackerOptions {
@@ -368,11 +368,12 @@ export class StageTracker {
     const id = this.ids[idx]!;
     const awaited = this.ids[Math.max(idx, this.waiting)]!;
     const missing = missingFor(awaited, this.facts, this.cursor.t, this.ctx.regions !== null);
-    // The kernel ran (its real-mode setup printed through the BIOS) but its own messages never reached ttyS0.
-    if (id === 'init' && this.results[this.ids.indexOf('kernel')]?.status === 'passed' && !this.facts.some((f) => f.kind === 'line' && /Linux version \d/.test(f.text))) {
-      code = 'NO_SERIAL_CONSOLE';
-      hint = "the kernel's command line lacks console=ttyS0 (or has quiet and an init that prints nothing): add console=ttyS0 to the `kernel` line of the chained config";
-      why = `the kernel ran (Probing EDD) but none of its messages reached the serial console; ${why}`;
+    // Some stages can name a sharper cause for the silence from what the boot did show.
+    const sharper = sharperHang(id, this.facts, (s) => this.results[this.ids.indexOf(s)]?.status === 'passed');
+    if (sharper) {
+      code = sharper.code;
+      hint = sharper.hint;
+      why = `${sharper.why}; ${why}`;
     }
     const noSource = this.held.length > 0 ? `; ${this.held.map((h) => this.ids[h.idx]).join(', ')} ha${this.held.length > 1 ? 've' : 's'} no evidence source on this image (${this.held[0]!.why}), so the boot stopped between ${id} and ${awaited}` : '';
     this.failStage(idx, code, `${missing} (${why}, stage ${awaited}${noSource})`, hint, `waiting at ${atMs} ms`, this.lastProgressAt);
