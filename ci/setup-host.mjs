@@ -31,8 +31,9 @@ const TOOLS = [
   ['ip', null, 'iproute2'],
 ];
 
-// `--for-tests` adds what only the test suite needs: headless Chromium renders the HTML report.
-if (process.argv.includes('--for-tests')) TOOLS.push(['chromium', null, 'chromium']);
+// `--for-tests` adds what only the test suite needs: headless Chromium renders the HTML report, and
+// junitparser (a real JUnit consumer) reads back the JUnit files bootchain writes.
+if (process.argv.includes('--for-tests')) TOOLS.push(['chromium', null, 'chromium'], ['junitparser', '/usr/lib/python3/dist-packages/junitparser/__init__.py', 'python3-junitparser']);
 
 const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/local/sbin', '/usr/sbin', '/sbin'];
 const isExec = (p) => { try { fs.accessSync(p, fs.constants.X_OK); return fs.statSync(p).isFile(); } catch { return false; } };

@@ -12,15 +12,16 @@ commands:
         [--host NAME=DIR|down|blackhole]... [--network private|user] [--until TEXT]
         [--write-baseline FILE] [--baseline FILE] [--tolerance-ms N] [--tolerance-pct N]
   run [--scenario NAME] [--tag TAG] [--jobs N] [--shard I/N] [--durations FILE] [--write-durations FILE]
-      [--memory MiB] [--realtime] [--json] [--write-baseline DIR] [--baseline DIR]
+      [--memory MiB] [--realtime] [--json] [--junit FILE] [--html FILE] [--write-baseline DIR] [--baseline DIR]
                           run scenarios with a live stage table (all when no name)
   start                   build the default image and boot it through every stage
   lint IMAGE [--json]     check an image statically (MBR, GPT, VBR, ldlinux, config, iPXE script) without booting
   repro BUNDLE            rerun a failed boot from its reproducer bundle (artifacts/<run>/repro or repro.tar.gz)
   bench [--only build|boot|network|os|jobs|scenarios] [--runs N]
                           speed figures as ratios against baselines measured in the same run
-  merge-reports FILE|DIR... [--junit FILE] [--json FILE]
-                          merge the run --json summaries of CI shards into one summary and one JUnit file
+  merge-reports FILE|DIR... [--junit FILE] [--json FILE] [--html FILE] [--artifacts-under DIR]...
+                          merge the run --json summaries of CI shards into one summary, one JUnit file and
+                          one HTML index (each run's report found where it is, or under --artifacts-under)
   doctor                  check every host requirement (a real namespace and KVM probe) and print the fix for each gap
   list                    list the scenarios
   help                    this text

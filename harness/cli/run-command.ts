@@ -12,12 +12,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { parseShard, selectShard } from '../scenario/shard.ts';
 import type { CliIo } from './io.ts';
+import { locateReports, renderRunIndex, toJUnit, type RunSummaryEntry } from '../report/run-summary.ts';
 
 export async function runRun(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: {
       scenario: { type: 'string', multiple: true },
       tag: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
+      junit: { type: 'string' },
+      html: { type: 'string' },
       realtime: { type: 'boolean', default: false },
       memory: { type: 'string' },
       jobs: { type: 'string' },
@@ -55,7 +58,7 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
   if (icountShift !== undefined && (!Number.isInteger(icountShift) || icountShift < 0 || icountShift > 10)) throw new BootchainError('USAGE', `--icount-shift must be an integer 0..10, got "${shiftArg}"`, 'the default is the scenario\'s (8 unless it says otherwise)');
   if (icountShift !== undefined && values.realtime) throw new BootchainError('USAGE', '--icount-shift and --realtime exclude each other', 'pick one');
   if (shard) io.err(`shard ${shard.index}/${shard.total}: ${scenarios.length} of ${tagged.length} scenarios${Object.keys(durations).length ? ' (balanced by recorded durations)' : ''}`);
-  const outcomes = new Map<string, { ok: boolean; verdict: string; summary: object; ms: number }>();
+  const outcomes = new Map<string, { ok: boolean; verdict: string; summary: RunSummaryEntry; ms: number }>();
   const interrupted = await withInterrupt(io, async (signal) => {
     // With one job the rows stream live; with several, each scenario's lines are printed together when it ends.
     const runOne = async (s: (typeof scenarios)[number]): Promise<void> => {
@@ -85,7 +88,11 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
   const failed = done.filter((x) => !x.ok && x.verdict !== 'error').length;
   const errored = done.filter((x) => !x.ok && x.verdict === 'error').length;
   if (values['write-durations']) await writeFile(values['write-durations'], JSON.stringify(Object.fromEntries(scenarios.flatMap((s) => (outcomes.has(s.name) ? [[s.name, Math.round(outcomes.get(s.name)!.ms)]] : []))), null, 2) + '\n');
-  if (values.json) io.out(JSON.stringify(done.map((x) => x.summary), null, 2));
+  const summary = done.map((x) => x.summary);
+  if (values.json) io.out(JSON.stringify(summary, null, 2));
+  // --junit FILE / --html FILE: the CI formats of this run (merge-reports makes the same from several shards).
+  if (values.junit) await writeFile(values.junit, toJUnit(summary));
+  if (values.html) await writeFile(values.html, renderRunIndex(summary, locateReports(summary, []), values.html));
   io.err(`${done.length - failed - errored} passed, ${failed} failed, ${errored} errored${jobs > 1 ? ` (${jobs} jobs)` : ''}`);
   return errored ? 2 : failed ? 1 : 0;
 }

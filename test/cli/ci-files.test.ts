@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parse } from 'yaml';
-import { toJUnit } from '../../harness/cli/merge-reports-command.ts';
+import { toJUnit } from '../../harness/report/run-summary.ts';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
 const CLI = ['build', 'boot', 'run', 'start', 'list', 'lint', 'repro', 'bench', 'merge-reports'];

@@ -1,9 +1,10 @@
 // `bootchain run --shard I/N` across three "runners" runs every scenario exactly once, and `--jobs 2` runs them
 // concurrently with the summary in scenario order.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import t from 'tap';
 import { makeTemp, rmTemp, runCli } from './fixtures/cli-run.ts';
+import { consumeJUnit } from '../fixtures/junit-consumer.ts';
 
 const work = makeTemp('shards');
 t.teardown(rmTemp(work));
@@ -29,10 +30,20 @@ t.test('three shards of the network scenarios together run each exactly once', a
   const dir = join(work, 'shards');
   mkdirSync(dir, { recursive: true });
   runs.forEach((r, i) => writeFileSync(join(dir, `shard-${i + 1}.json`), r.stdout));
-  const merged = await runCli(['merge-reports', dir, '--junit', join(work, 'junit.xml'), '--json', join(work, 'summary.json')], { artifacts });
+  const merged = await runCli(['merge-reports', dir, '--junit', join(work, 'junit.xml'), '--json', join(work, 'summary.json'), '--html', join(work, 'index.html')], { artifacts });
   t.equal(merged.exitCode, 0, merged.all);
   t.match(merged.stdout, new RegExp(`^${unsharded.length} scenarios: ${unsharded.length} passed, 0 failed, 0 errored`));
-  t.equal((readFileSync(join(work, 'junit.xml'), 'utf8').match(/<testcase /g) ?? []).length, unsharded.length, 'one JUnit testcase per scenario');
+  // The merged JUnit as a real consumer reads it: one testcase per scenario, all passed, stages as properties.
+  const [suite] = await consumeJUnit(join(work, 'junit.xml'));
+  t.match(suite, { tests: unsharded.length, failures: 0, errors: 0 });
+  t.same(suite!.cases.map((c) => c.name), [...unsharded].sort(), 'one JUnit testcase per scenario');
+  const statusOf = new Map((JSON.parse(whole.stdout) as Array<{ scenario: string; stages: Array<{ id: string; status: string }> }>).map((x) => [x.scenario, x.stages.find((st) => st.id === 'chain')?.status]));
+  for (const c of suite!.cases) t.equal(c.properties['stage.chain']?.split(' ')[0], statusOf.get(c.name), `${c.name}: the chain stage's status as a property`);
+  // The HTML index links every scenario's own report.
+  const index = readFileSync(join(work, 'index.html'), 'utf8');
+  const links = [...index.matchAll(/<a href="([^"]+)">([^<]+)<\/a>/g)];
+  t.same(links.map((m) => m[2]), [...unsharded].sort(), 'the index links each scenario');
+  for (const m of links) t.ok(existsSync(resolve(dirname(join(work, 'index.html')), decodeURIComponent(m[1]!))), `${m[2]}: the link points at its report.html`);
 });
 
 t.test('bad --jobs and --shard are usage errors (exit 2) before anything runs', async (t) => {
