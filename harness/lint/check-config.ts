@@ -1,7 +1,7 @@
 import { findFileRegion, readMappedFile } from '../image/read-mapped-file.ts';
 import type { Region } from '../image/types.ts';
 import { defaultLabel, parseSyslinuxConfig, type SyslinuxConfig } from './extlinux-config.ts';
-import { inspectLkrn } from './ipxe-lkrn.ts';
+import { inspectLkrnCached } from './lkrn-cache.ts';
 import { checkIpxeScript } from './check-ipxe-script.ts';
 import { finding, type LintFinding } from './types.ts';
 import type { LintContext } from './lint-context.ts';
@@ -63,7 +63,7 @@ export async function checkConfig(ctx: LintContext): Promise<LintFinding[]> {
     out.push(finding('error', 'LINT_KERNEL_NOT_BZIMAGE', 'ipxe', `${kr.path} (LABEL ${label.name}, line ${label.line}) is not a bzImage (no 55AA at 0x1FE / "HdrS" at 0x202; ${kernel.length} B): SYSLINUX prints "Booting kernel failed: Invalid argument"`, 'use an iPXE built as ipxe.lkrn (make bin/ipxe.lkrn) or Debian\'s /usr/lib/ipxe/ipxe.lkrn'));
     return out;
   }
-  const lkrn = inspectLkrn(kernel);
+  const lkrn = inspectLkrnCached(kernel);
   if (lkrn.problem && !lkrn.payloadBytes) {
     out.push(finding('warning', 'LINT_IPXE_UNREADABLE', 'script', `${kr.path}: could not read its iPXE payload (${lkrn.problem}), so the script's commands were NOT checked`, 'check the script by booting it (bootchain boot); if the kernel is not iPXE, ignore this'));
     return out;

@@ -43,8 +43,8 @@ function candidates(buf: Buffer, from: number): number[] {
   return [...strong, ...weak];
 }
 
-/** Decompresses (when needed) and inspects an ipxe.lkrn image. Never throws. */
-export function inspectLkrn(lkrn: Buffer): LkrnInfo {
+/** Decompresses (when needed) and reads an ipxe.lkrn's facts. Never throws. */
+export function lkrnFacts(lkrn: Buffer): LkrnFacts {
   let payload: Buffer | null = null;
   let payloadOffset: number | null = null;
   let problem: string | null = null;
@@ -65,23 +65,62 @@ export function inspectLkrn(lkrn: Buffer): LkrnInfo {
     }
     if (!payload) problem = `no LZMA payload (lc=2 lp=0 pb=0) found in the first ${SCAN_LIMIT >> 10} KiB after the setup sectors`;
   }
-  const features = new Set<string>();
+  const features: string[] = [];
   let version: string | null = null;
+  let names: string[] = [];
   if (payload) {
-    for (const f of FEATURES) if (payload.includes(`${f}\0`)) features.add(f);
+    for (const f of FEATURES) if (payload.includes(`${f}\0`)) features.push(f);
     const m = /\b(\d+\.\d+\.\d+(?:\+[\w.~+-]*)?(?:-\w[\w.~+-]*)?)\0/.exec(payload.toString('latin1', 0, Math.min(payload.length, MAX_OUT)));
     version = m?.[1] ?? null;
+    names = nulTerminatedTails(payload);
   }
-  const body = payload;
+  return { payloadOffset, payloadBytes: payload?.length ?? 0, version, features, problem, names: payload ? names : null };
+}
+
+/** What lint needs of an ipxe.lkrn, small enough to cache (the LZMA decode is the costly part: ~0.2 s). */
+export interface LkrnFacts {
+  payloadOffset: number | null;
+  payloadBytes: number;
+  version: string | null;
+  features: string[];
+  problem: string | null;
+  /** The printable tail of every NUL-terminated string in the payload (sorted, unique); null = payload unreadable. */
+  names: string[] | null;
+}
+
+const PRINTABLE_TAIL = /[\x21-\x7e]+$/;
+
+/** The printable ASCII tail of each NUL-terminated run of bytes: enough to answer "does `name\0` occur?". */
+function nulTerminatedTails(payload: Buffer): string[] {
+  const out = new Set<string>();
+  let start = 0;
+  for (let i = payload.indexOf(0); i >= 0; start = i + 1, i = payload.indexOf(0, start)) {
+    if (i === start) continue;
+    const tail = PRINTABLE_TAIL.exec(payload.toString('latin1', Math.max(start, i - 64), i))?.[0];
+    if (tail) out.add(tail);
+  }
+  return [...out].sort();
+}
+
+export function lkrnInfo(f: LkrnFacts): LkrnInfo {
+  const names = f.names;
   return {
-    payloadOffset,
-    payloadBytes: payload?.length ?? 0,
-    version,
-    features,
-    problem,
+    payloadOffset: f.payloadOffset,
+    payloadBytes: f.payloadBytes,
+    version: f.version,
+    features: new Set(f.features),
+    problem: f.problem,
     // Command names are NUL-terminated strings, and the linker merges "dhcp" into the tail of
     // "proxydhcp": a missing "name\0" proves the command is absent; a present one only suggests it.
-    // Unreadable payload: unknown, never a silent "yes".
-    hasCommand: (name) => (body ? body.includes(`${name}\0`) : null),
+    // Unreadable payload, or a name that is not printable ASCII of up to 64 characters: unknown, never a silent "yes".
+    hasCommand: (name) => {
+      if (!names || !/^[\x21-\x7e]{1,64}$/.test(name)) return null;
+      return names.some((t) => t.endsWith(name));
+    },
   };
+}
+
+/** Decompresses (when needed) and inspects an ipxe.lkrn image. Never throws. */
+export function inspectLkrn(lkrn: Buffer): LkrnInfo {
+  return lkrnInfo(lkrnFacts(lkrn));
 }

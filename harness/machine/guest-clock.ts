@@ -31,6 +31,13 @@ export interface GuestClockStats {
 
 const MAX_SAMPLES = 200_000;
 const NUDGE_GAP_MS = 8;
+/**
+ * A PM-timer-only reading (one QMP command instead of three) is unambiguous while less than one PM wrap
+ * (4.69 s of guest time, ~190 ms of wall time at the fastest warp) passed since the last precise sample:
+ * the RTC pair is read only after a gap of this much wall time, and at least this often.
+ */
+const PM_ONLY_GAP_MS = 60;
+const FULL_EVERY_MS = 400;
 
 /**
  * The guest's own clock, read from the host while QEMU runs: every `intervalMs` one QMP round trip
@@ -48,6 +55,8 @@ export class GuestClock {
   #rejected = 0;
   #lastPm: GuestSample | null = null;
   #lastStart = -Infinity;
+  #lastFull = -Infinity;
+  #lastPmAt = -Infinity;
 
   constructor(qmp: QmpExecute, o: GuestClockOptions) {
     this.#qmp = qmp;
@@ -111,18 +120,24 @@ export class GuestClock {
     const t0 = this.#o.now();
     const p0 = performance.now();
     this.#lastStart = p0;
+    // The RTC pair disambiguates PM wraps; between close precise samples continuity alone does.
+    const pmOnly = this.#lastPm !== null && this.#o.rtcBaseSec !== null && p0 - this.#lastPmAt < PM_ONLY_GAP_MS && p0 - this.#lastFull < FULL_EVERY_MS;
     let replies: unknown[];
     try {
       // Pipelined: QEMU answers in order; one round trip for the three reads.
-      replies = await Promise.all([rtc(), this.#qmp('human-monitor-command', { 'command-line': port }), rtc()]);
+      replies = pmOnly
+        ? [null, await this.#qmp('human-monitor-command', { 'command-line': port }), null]
+        : await Promise.all([rtc(), this.#qmp('human-monitor-command', { 'command-line': port }), rtc()]);
     } catch {
       this.stop(); // QMP gone: QEMU has exited or is closing
       return null;
     }
+    if (!pmOnly) this.#lastFull = p0;
     const rtt = performance.now() - p0;
     if (this.#rtts.length < MAX_SAMPLES) this.#rtts.push(rtt);
     const base = this.#o.rtcBaseSec;
     const toRel = (v: unknown): number | null => {
+      if (v === null) return null;
       const s = rtcTimeToEpochSec(v);
       return s === null || base === null ? null : s - base;
     };
@@ -141,6 +156,7 @@ export class GuestClock {
       // Coarse RTC samples above the first precise one were over-estimates: drop them.
       if (!this.#lastPm) while ((this.samples.at(-1)?.guestMs ?? -1) > s.guestMs) this.samples.pop();
       this.#lastPm = s;
+      this.#lastPmAt = p0;
     } else if (this.#lastPm) return s; // the PM timer went away (guest moved its PM base): keep the precise trail
     const last = this.samples.at(-1);
     if (this.samples.length < MAX_SAMPLES && (!last || s.wallMs > last.wallMs)) this.samples.push(s);

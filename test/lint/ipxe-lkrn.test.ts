@@ -32,3 +32,34 @@ t.test('a payload that does not decode is a visible warning, never a silent pass
   t.same(f.map((x) => `${x.severity} ${x.code}`), ['warning LINT_IPXE_COMMANDS_UNCHECKED']);
   t.match(f[0]!.message, /NOT checked/);
 });
+
+t.test('the cached facts answer every command question as the decoded payload does', async (t) => {
+  const { lkrnFacts } = await import('../../harness/lint/ipxe-lkrn.ts');
+  const { decodeLzmaRaw } = await import('../../harness/lint/lzma-raw.ts');
+  const { inspectLkrnCached, clearLkrnMemory } = await import('../../harness/lint/lkrn-cache.ts');
+  const { mkdtempSync, readdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const buf = readFileSync(LKRN);
+  const facts = lkrnFacts(buf);
+  const payload = decodeLzmaRaw(buf, facts.payloadOffset!, { lc: 2, lp: 0, pb: 0, dictSize: 1 << 24 }, 16 << 20).out;
+  // Every word of a typical script plus near misses: the tails give exactly payload.includes(`${name}\0`).
+  const names = ['chain', 'dhcp', 'proxydhcp', 'xydhcp', 'echo', 'ping', 'ifopen', 'imgfetch', 'kernel', 'boot', 'set', 'isset', 'iseq', 'goto', 'login', 'nslookup', 'ntp', 'sanboot', 'shell', 'h', 'p', 'http', '#!ipxe', 'a-b'];
+  for (const n of names) t.equal(inspectLkrn(buf).hasCommand(n), payload.includes(`${n}\0`), `"${n}"`);
+  const dir = mkdtempSync(join(tmpdir(), 'bootchain-test-lkrn-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  clearLkrnMemory();
+  const first = inspectLkrnCached(buf, dir);
+  t.equal(first.cached, false, 'first read decodes');
+  t.equal(readdirSync(dir).filter((f) => f.endsWith('.json')).length, 1, 'and stores the facts');
+  clearLkrnMemory();
+  const second = inspectLkrnCached(buf, dir);
+  t.equal(second.cached, true, 'a second process reads them from disk');
+  for (const n of names) t.equal(second.hasCommand(n), first.hasCommand(n), `cached "${n}"`);
+  t.same([...second.features], [...first.features]);
+  t.equal(second.version, first.version);
+  // A damaged cache file is ignored, never trusted.
+  clearLkrnMemory();
+  writeFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.json'))!), '{"format":1,"payloadBytes":1}');
+  t.equal(inspectLkrnCached(buf, dir).cached, false, 'a malformed cache entry is decoded again');
+});
