@@ -5,7 +5,7 @@ import { resolve, basename } from 'node:path';
 import { BootchainError } from '../errors.ts';
 import { STAGE_IDS, type StageId, type StageResult } from '../stages/ladder.ts';
 import { defaultChainRoutes, serveDirRoutes } from '../network/index.ts';
-import { prepareBootImage, assertImageFile } from '../scenario/prepare-image.ts';
+import { prepareBootImage, assertImageFile, rawImageFor } from '../scenario/prepare-image.ts';
 import { runBootSession } from '../scenario/boot-session.ts';
 import { newArtifactsDir } from '../report/artifacts.ts';
 import { formatStageTable, formatStageRow } from '../stages/index.ts';
@@ -76,19 +76,28 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
     // The private network (a namespace and its holder process) opens while the image is mapped and linted.
     const early = values.network === 'user' ? null : openPrivateNetwork({ defaultRoutes: routes, hosts, startedAt: Date.now(), marker, signal });
     early?.catch(() => undefined); // awaited by the boot session; an early failure is reported there
-    const prepared = await prepareBootImage(input, { workDir: artifactsDir }).catch(async (e: unknown) => {
+    const closeEarly = async (e: unknown): Promise<never> => {
       await early?.then((n) => n.close()).catch(() => undefined);
       // Bad input leaves nothing behind: drop the folder made for this run.
       if (!values.artifacts) await rm(artifactsDir, { recursive: true, force: true });
       throw e;
+    };
+    // The raw image (a .img.gz decompressed once into the cache); QEMU starts paused on it while it is mapped and linted.
+    const image = await rawImageFor(input).catch(closeEarly);
+    const prepared = prepareBootImage(image, { workDir: artifactsDir });
+    const lint = prepared.then((p) => p.lint);
+    // Awaited by the session (or below); a rejection is thrown from there, never left unhandled.
+    for (const p of [prepared, lint]) p.catch(() => undefined);
+    const facts = prepared.then((p) => {
+      if (!values.json) {
+        io.err(`booting ${input} (expect: ${expect})${p.map ? '' : ' — no disk map, console evidence only'}`);
+        for (const n of p.notes) io.err(`  note: ${n}`);
+      }
+      return { diskMap: p.map, scriptSource: p.scriptSource, promptWaitMs: p.promptWaitMs, notes: p.notes };
     });
-    if (!values.json) {
-      io.err(`booting ${input} (expect: ${expect})${prepared.map ? '' : ' — no disk map, console evidence only'}`);
-      for (const n of prepared.notes) io.err(`  note: ${n}`);
-    }
     const r = await runBootSession({
-      image: prepared.image,
-      diskMap: prepared.map,
+      image,
+      imageFacts: facts,
       // Time warp (-icount) is the default under TCG; --realtime runs the guest on the host's clock.
       machine: { accel: values.accel as 'tcg' | 'kvm', smbiosSerial: values.serial!, ...(memoryMiB ? { memoryMiB } : {}), ...(values.realtime ? { icountShift: null } : shift !== undefined ? { icountShift: shift } : {}) },
       routes,
@@ -100,20 +109,22 @@ export async function runBoot(args: string[], io: CliIo): Promise<number> {
       // for long: the stage waits up to the run's timeout rather than the usual no-progress limit.
       ...(until !== undefined ? { extraStages: [{ id: 'until', title: `console shows "${until}"`, evidence: containsText(until), noProgressMs: timeoutS * 1000 }] } : {}),
       overallTimeoutMs: timeoutS * 1000,
-      scriptSource: prepared.scriptSource,
-      promptWaitMs: prepared.promptWaitMs,
       artifactsDir,
       marker,
-      meta: { image: resolve(input), scenario: null, notes: prepared.notes, lint: prepared.lint },
+      meta: { image: resolve(input), scenario: null, notes: [], lint },
       ...(values.json ? {} : { onStage: (st: Readonly<StageResult>) => io.err(`  ${formatStageRow(st)}  ${st.evidence[0] ?? ''}`) }),
       signal,
+    }).catch(async (e: unknown) => {
+      // A failure to read the image is bad input: nothing left behind. Anything else keeps its artifacts.
+      if (await prepared.then(() => false, () => true)) await closeEarly(e);
+      throw e;
     });
     const report = r.report;
     if (values.json) io.out(JSON.stringify(report, null, 2));
     else {
       io.out(formatStageTable(r.stages, r.failure));
-      const lint = await prepared.lint;
-      if (lint.findings.length) io.out(formatLintFindings({ image: input, findings: lint.findings, ms: lint.ms }));
+      const l = await lint;
+      if (l.findings.length) io.out(formatLintFindings({ image: input, findings: l.findings, ms: l.ms }));
       io.out(`verdict: ${r.verdict.toUpperCase()} (${r.endedBy}) in ${(r.wallMs / 1000).toFixed(2)} s — artifacts: ${artifactsDir}`);
     }
     const withinBaseline = r.verdict === 'pass' ? await applyBaseline(values, report, r.icountShift, io) : true;

@@ -12,7 +12,7 @@ commands:
         [--host NAME=DIR|down|blackhole]... [--network private|user] [--until TEXT]
         [--write-baseline FILE] [--baseline FILE] [--tolerance-ms N] [--tolerance-pct N]
   run [--scenario NAME] [--tag TAG] [--jobs N] [--shard I/N] [--durations FILE] [--write-durations FILE]
-      [--memory MiB] [--realtime] [--json] [--junit FILE] [--html FILE] [--write-baseline DIR] [--baseline DIR]
+      [--memory MiB] [--realtime] [--json | --tap] [--junit FILE] [--html FILE] [--write-baseline DIR] [--baseline DIR]
                           run scenarios with a live stage table (all when no name)
   start                   build the default image and boot it through every stage
   lint IMAGE [--json]     check an image statically (MBR, GPT, VBR, ldlinux, config, iPXE script) without booting

@@ -13,6 +13,8 @@ import { availableParallelism } from 'node:os';
 import { parseShard, selectShard } from '../scenario/shard.ts';
 import type { CliIo } from './io.ts';
 import { locateReports, renderRunIndex, toJUnit, type RunSummaryEntry } from '../report/run-summary.ts';
+import { TapWriter } from '../report/tap.ts';
+import { ledgerLine, scenarioAssertions } from '../scenario/assertions.ts';
 
 export async function runRun(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: {
@@ -20,6 +22,7 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
       tag: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
       junit: { type: 'string' },
+      tap: { type: 'boolean', default: false },
       html: { type: 'string' },
       realtime: { type: 'boolean', default: false },
       memory: { type: 'string' },
@@ -58,6 +61,9 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
   if (icountShift !== undefined && (!Number.isInteger(icountShift) || icountShift < 0 || icountShift > 10)) throw new BootchainError('USAGE', `--icount-shift must be an integer 0..10, got "${shiftArg}"`, 'the default is the scenario\'s (8 unless it says otherwise)');
   if (icountShift !== undefined && values.realtime) throw new BootchainError('USAGE', '--icount-shift and --realtime exclude each other', 'pick one');
   if (shard) io.err(`shard ${shard.index}/${shard.total}: ${scenarios.length} of ${tagged.length} scenarios${Object.keys(durations).length ? ' (balanced by recorded durations)' : ''}`);
+  if (values.tap && values.json) throw new BootchainError('USAGE', '--tap and --json both write to stdout', 'pick one (--junit FILE and --html FILE can go with either)');
+  // --tap: TAP 14 on stdout, one subtest per cell as it ends, the same assertions as the scenario tier of `npm test`.
+  const tap = values.tap ? new TapWriter((text) => io.out(text.replace(/\n$/, ''))) : null;
   const outcomes = new Map<string, { ok: boolean; verdict: string; summary: RunSummaryEntry; ms: number }>();
   const interrupted = await withInterrupt(io, async (signal) => {
     // With one job the rows stream live; with several, each scenario's lines are printed together when it ends.
@@ -77,6 +83,7 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
       if (o.ok) say(`✔ ${s.name} (${(r.wallMs / 1000).toFixed(2)} s) artifacts: ${r.artifactsDir}`);
       else say(`✘ ${s.name}:\n${o.problems.map((p) => `    - ${p}`).join('\n')}\n  artifacts: ${r.artifactsDir}`);
       if (lines.length) io.err(lines.join('\n'));
+      tap?.subtest(`scenario ${s.name}`, scenarioAssertions(s, o), [`ledger: ${ledgerLine(o)}`]);
       outcomes.set(s.name, { ok: o.ok, verdict: r.verdict, ms: r.wallMs, summary: { scenario: s.name, ok: o.ok, problems: o.problems, verdict: r.verdict, failure: r.failure, artifacts: r.artifactsDir, wallMs: r.wallMs, stages: r.stages.map((st) => ({ id: st.id, status: st.status, guestMs: st.guestMs })) } });
     };
     await pool(scenarios, jobs, runOne);
@@ -88,6 +95,7 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
   const failed = done.filter((x) => !x.ok && x.verdict !== 'error').length;
   const errored = done.filter((x) => !x.ok && x.verdict === 'error').length;
   if (values['write-durations']) await writeFile(values['write-durations'], JSON.stringify(Object.fromEntries(scenarios.flatMap((s) => (outcomes.has(s.name) ? [[s.name, Math.round(outcomes.get(s.name)!.ms)]] : []))), null, 2) + '\n');
+  tap?.end();
   const summary = done.map((x) => x.summary);
   if (values.json) io.out(JSON.stringify(summary, null, 2));
   // --junit FILE / --html FILE: the CI formats of this run (merge-reports makes the same from several shards).

@@ -17,9 +17,24 @@ import { writeHtmlReport } from '../report/html-report.ts';
 import { writeReproBundle } from '../report/repro-bundle.ts';
 import { shellQuote } from '../report/shell-quote.ts';
 
-export interface BootSessionOptions {
-  image: string;
+/** What the harness knows of the image before the boot: its disk map, where iPXE's script comes from, the prompt's wait. */
+export interface ImageFacts {
   diskMap: DiskMap | null;
+  scriptSource: 'embedded' | 'command line' | 'initrd' | 'autoboot' | null;
+  /** A `boot:` prompt that is meant to wait (PROMPT 1 + TIMEOUT) this long is not a failure until then. */
+  promptWaitMs?: number | null;
+  /** Notes for the report learnt while mapping (added to meta.notes). */
+  notes?: string[];
+}
+
+/**
+ * The image facts now, or (`imageFacts`) as a promise: then QEMU starts paused at once and the guest
+ * runs once they are known, so QEMU's own start-up overlaps the mapping.
+ */
+export type BootSessionOptions = BootSessionBase & (ImageFacts | { imageFacts: Promise<ImageFacts> });
+
+export interface BootSessionBase {
+  image: string;
   machine: Omit<MachineOptions, 'image' | 'bootfileUrl' | 'startedAt'>;
   /** Routes of the stub this session starts, or (with `stub`) the routes that stub serves, for the bundle. */
   routes: RouteDef[];
@@ -29,9 +44,6 @@ export interface BootSessionOptions {
   /** Stages of the scenario's own after the built-in ladder (console markers). */
   extraStages?: StageDef[];
   overallTimeoutMs: number;
-  scriptSource: 'embedded' | 'command line' | 'initrd' | 'autoboot' | null;
-  /** A `boot:` prompt that is meant to wait (PROMPT 1 + TIMEOUT) this long is not a failure until then. */
-  promptWaitMs?: number | null;
   artifactsDir: string;
   marker: string;
   /** What the report says about the run beyond what the boot itself shows. */
@@ -101,18 +113,32 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   const timeline: BootEvent[] = [];
   const lines: ConsoleLineEvent[] = [];
   const notes = [...o.meta.notes];
-  if (o.diskMap?.chain) notes.push(`chain: ${describeChain(o.diskMap.chain)}`);
   const icountShift = resolveMachineOptions({ ...o.machine, image: o.image }).icountShift;
-  const tracker = new StageTracker({
-    diskMap: o.diskMap,
-    finalStage: o.finalStage,
-    ...(o.extraStages?.length ? { extraStages: o.extraStages } : {}),
-    timeouts: { overallMs: o.overallTimeoutMs },
-    scriptSource: o.scriptSource,
-    ...(o.promptWaitMs ? { promptMs: o.promptWaitMs + PROMPT_GRACE_MS } : {}),
-    ...(icountShift !== null ? { guestStageMs: warpGuestLimits(icountShift) } : {}),
-    ...(o.onStage ? { onStage: o.onStage } : {}),
-  });
+  const factsP: Promise<ImageFacts> = 'imageFacts' in o ? o.imageFacts : Promise.resolve(o);
+  factsP.catch(() => undefined); // awaited below; a rejection is thrown from there
+  let facts = null as ImageFacts | null; // set by makeTracker
+  let tracker = null as StageTracker | null;
+  /** Events that came before the tracker (QEMU is paused until then: at most its exit). */
+  const early: BootEvent[] = [];
+  const makeTracker = (f: ImageFacts): StageTracker => {
+    facts = f;
+    notes.push(...(f.notes ?? []));
+    if (f.diskMap?.chain) notes.push(`chain: ${describeChain(f.diskMap.chain)}`);
+    tracker = new StageTracker({
+      diskMap: f.diskMap,
+      finalStage: o.finalStage,
+      ...(o.extraStages?.length ? { extraStages: o.extraStages } : {}),
+      timeouts: { overallMs: o.overallTimeoutMs },
+      scriptSource: f.scriptSource,
+      ...(f.promptWaitMs ? { promptMs: f.promptWaitMs + PROMPT_GRACE_MS } : {}),
+      ...(icountShift !== null ? { guestStageMs: warpGuestLimits(icountShift) } : {}),
+      ...(o.onStage ? { onStage: o.onStage } : {}),
+      // QEMU waits paused until now (the facts were still being read): the stage limits start here.
+      startedAtMs: now(),
+    });
+    for (const e of early.splice(0)) feed(e);
+    return tracker;
+  };
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
   let machine: Machine | undefined;
@@ -124,7 +150,11 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     const g = machine?.guestClock?.guestAt(e.kind === 'console' ? (e.textAtMs ?? e.atMs) : e.atMs);
     if (g !== null && g !== undefined) e.guestMs = g;
   };
-  const feed = (e: BootEvent) => {
+  const feed = (e: BootEvent): void => {
+    if (!tracker) {
+      early.push(e);
+      return;
+    }
     if (e.kind === 'console' || e.kind === 'disk-read' || e.kind === 'request') lastProgressAt = e.atMs;
     stamp(e);
     if (e.kind !== 'tick') timeline.push(e);
@@ -175,13 +205,16 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   const screenshots: Array<{ label: string; file: string }> = [];
   let abortedBeforeVerdict = false;
   const onAbort = () => {
-    abortedBeforeVerdict = !tracker.done;
+    abortedBeforeVerdict = !tracker?.done;
     resolveDone();
   };
   o.signal?.addEventListener('abort', onAbort);
+  // The guest runs (QMP `cont`) once the stubs serve and the image facts are known: the tracker exists by then.
+  const startGate = Promise.all([net?.ready, factsP.then(makeTracker)]);
+  startGate.catch(() => undefined); // Machine.start awaits it; a failure before then must not go unhandled
   try {
     machine = await Machine.start(
-      { ...o.machine, image: o.image, startedAt: t0, ...(bootfileUrl ? { bootfileUrl } : {}), ...(net ? { wrapper: net.wrapper, startGate: net.ready } : {}) },
+      { ...o.machine, image: o.image, startedAt: t0, ...(bootfileUrl ? { bootfileUrl } : {}), ...(net ? { wrapper: net.wrapper } : {}), startGate },
       {
         onSerial: (chunk, atMs) => {
           lastSerialAt = atMs;
@@ -201,7 +234,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     tick = setInterval(
       () =>
         setImmediate(() => {
-          if (tracker.done) return;
+          if (!tracker || tracker.done) return;
           const at = now();
           if (at - lastSerialAt >= PARTIAL_AFTER_MS) reader.flushPartial(at);
           feed({ kind: 'tick', atMs: at });
@@ -211,7 +244,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
             cpuBusy = true;
             void machine.cpuState().then((c) => {
               cpuBusy = false;
-              if (c && !tracker.done) feed({ kind: 'cpu', atMs: Date.now() - t0, ...c });
+              if (c && !tracker?.done) feed({ kind: 'cpu', atMs: Date.now() - t0, ...c });
             });
           }
         }),
@@ -235,7 +268,8 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
       else if (ownStub) await userStub?.close();
     }
   }
-  const result = tracker.result();
+  // A start that failed or was interrupted before the gate: the facts still make the (empty) table.
+  const result = (tracker ?? makeTracker(await factsP)).result();
   // Re-stamp with every sample in hand: interpolation between later samples beats live extrapolation.
   const clock = machine?.guestClock;
   if (clock) {
@@ -263,7 +297,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   const lintIn = await o.meta.lint;
   const lint = Array.isArray(lintIn) ? lintIn : lintIn.findings;
   if (!Array.isArray(lintIn) && lintIn.note) notes.push(lintIn.note);
-  const report = toBootReport({ ...result, ledger: ledger(), dns: dnsQueries(), ...(o.diskMap?.chain ? { chain: o.diskMap.chain } : {}), artifactsDir: dir, wallMs, verdictAtMs, image: o.meta.image, scenario: o.meta.scenario, notes, lint });
+  const report = toBootReport({ ...result, ledger: ledger(), dns: dnsQueries(), ...(facts?.diskMap?.chain ? { chain: facts.diskMap.chain } : {}), artifactsDir: dir, wallMs, verdictAtMs, image: o.meta.image, scenario: o.meta.scenario, notes, lint });
   await Promise.all([
     writeFile(join(dir, 'serial.raw'), reader.raw()),
     writeFile(join(dir, 'console.txt'), reader.text()),
@@ -292,7 +326,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
         traceText: machine.traceText(),
         report,
         scenario: o.meta.scenario,
-        options: { machine: o.machine, bootfile: o.bootfile, finalStage: o.finalStage, overallTimeoutMs: o.overallTimeoutMs, scriptSource: o.scriptSource, marker: o.marker },
+        options: { machine: o.machine, bootfile: o.bootfile, finalStage: o.finalStage, overallTimeoutMs: o.overallTimeoutMs, scriptSource: facts?.scriptSource ?? null, marker: o.marker },
       });
     } catch (e) {
       report.notes.push(`repro bundle not written: ${(e as Error).message}`);

@@ -9,7 +9,7 @@ import type { DnsQueryEntry } from '../network/dns-stub.ts';
 import type { LoadedScenario } from './catalog.ts';
 import type { ScenarioRoute, LedgerExpectation, ScenarioDefinition, ImageCorruption } from './define.ts';
 import { runBootSession, type BootSessionResult } from './boot-session.ts';
-import { prepareBootImage } from './prepare-image.ts';
+import { prepareBootImage, rawImageFor } from './prepare-image.ts';
 import { newArtifactsDir } from '../report/artifacts.ts';
 import type { BootEvent, LedgerEntry } from '../events.ts';
 import { STAGE_IDS, type CoreStageId, type StageResult } from '../stages/ladder.ts';
@@ -127,16 +127,25 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
       corrupt = 'corrupt' in img ? (img.corrupt ?? []) : [];
     }
     const artifactsDir = await newArtifactsDir(o.artifactsRoot, s.name);
-    const prepared = await prepareBootImage(deployed ? await deployImage(deployed.gz, join(artifactsDir, 'deployed-disk.img'), deployed.diskBytes, o.onLog) : imagePath, { corrupt, workDir: artifactsDir });
+    // An image booted as it is: QEMU starts paused on it while it is mapped and linted. A damaged copy or a
+    // deployed disk is made (and mapped) first.
+    const inPlace = corrupt.length === 0 && !deployed;
+    const bootImage = deployed ? await deployImage(deployed.gz, join(artifactsDir, 'deployed-disk.img'), deployed.diskBytes, o.onLog) : inPlace ? await rawImageFor(imagePath) : imagePath;
+    const preparing = prepareBootImage(bootImage, { corrupt, workDir: artifactsDir });
+    preparing.catch(() => undefined); // awaited by the session or below
+    // What QEMU boots: the image itself, or the damaged copy prepare made.
+    const image = inPlace ? bootImage : (await preparing).image;
+    const lint = preparing.then((p) => p.lint);
+    lint.catch(() => undefined);
     const serial = def.machine?.smbiosSerial ?? `BC-${s.name}`;
     // Checked once, by the session (it decides on a repro bundle with them), and reused for the outcome.
     let problems: string[] | null = null;
     const realtime = o.realtime === true || scenarioClock(def) === 'realtime';
-    if (realtime && !o.realtime) prepared.notes.push('runs in real time: the scenario asks for it (clock: realtime)');
+    const runNotes = realtime && !o.realtime ? ['runs in real time: the scenario asks for it (clock: realtime)'] : [];
     handedOver = true;
     const result = await runBootSession({
-      image: prepared.image,
-      diskMap: prepared.map,
+      image,
+      imageFacts: preparing.then((p) => ({ diskMap: p.map, scriptSource: p.scriptSource, promptWaitMs: p.promptWaitMs, notes: p.notes })),
       machine: {
         ...(def.machine?.accel ? { accel: def.machine.accel } : {}),
         ...(o.memoryMiB ?? def.machine?.memoryMiB ? { memoryMiB: o.memoryMiB ?? def.machine!.memoryMiB! } : {}),
@@ -150,7 +159,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
       },
       routes: toRouteDefs(def.routes, s.file),
       ...(stub ? { stub, network: { mode: 'user' as const } } : { network: { mode: 'private' as const, hosts: scenarioHosts(def, s.file), ...(early ? { opened: early } : {}) } }),
-      meta: { image: prepared.image, scenario: s.name, notes: prepared.notes, lint: prepared.lint },
+      meta: { image, scenario: s.name, notes: runNotes, lint },
       // Bundle only runs that did not go as the scenario expects (an expected failure needs no reproducer).
       reproBundle: (r) => {
         problems = checkExpectations(s, r, serial);
@@ -161,8 +170,6 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
       finalStage: 'pass' in def.expect ? def.expect.pass : !isCore(def.expect.failAt) || STAGE_IDS.indexOf(def.expect.failAt as CoreStageId) > STAGE_IDS.indexOf('chain') ? def.expect.failAt : 'chain',
       extraStages: scenarioStages(def),
       overallTimeoutMs: def.timeoutMs ?? 120_000,
-      scriptSource: prepared.scriptSource,
-      promptWaitMs: prepared.promptWaitMs,
       artifactsDir,
       marker,
       ...(o.onEvent ? { onEvent: o.onEvent } : {}),
@@ -170,7 +177,8 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
       ...(o.signal ? { signal: o.signal } : {}),
     });
     problems ??= checkExpectations(s, result, serial);
-    return { name: s.name, ok: problems.length === 0, problems, result, image: prepared.image, notes: prepared.notes };
+    const prepared = await preparing;
+    return { name: s.name, ok: problems.length === 0, problems, result, image: prepared.image, notes: [...runNotes, ...prepared.notes] };
   } finally {
     await stub?.close();
     // Closed by the session once handed over; if the run failed before that, closed here.

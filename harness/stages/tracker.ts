@@ -30,6 +30,8 @@ export interface TrackerOptions {
   guestStageMs?: Partial<Record<StageId, number>>;
   /** Called the moment a stage passes or fails (for live tables). */
   onStage?: (r: Readonly<StageResult>) => void;
+  /** Wall ms (of the events' clock) at which the guest was let run: no-progress limits count from here (default 0). */
+  startedAtMs?: number;
 }
 
 export interface TrackerResult {
@@ -119,6 +121,7 @@ export class StageTracker {
 
   constructor(private readonly opts: TrackerOptions) {
     for (const s of opts.extraStages ?? []) this.extras.set(s.id, s);
+    this.lastProgressAt = this.guestMovedAt = opts.startedAtMs ?? 0;
     this.ladder = opts.ladder ?? ladderFor(opts.diskMap?.chain);
     // Stages of the scenario's own follow the built-in stage they name (`after`, default chain): a run that
     // waits for them needs the built-in ladder only up to there.

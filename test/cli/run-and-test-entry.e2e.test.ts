@@ -24,6 +24,26 @@ t.test('run-tests.js --scenario nope: exit 2, lists every valid name', async (t)
   t.notMatch(r.all, /# Subtest|TAP version/, 'tap was not started');
 });
 
+t.test('run-tests.js --scenario zeroed-vbr: TAP that tap-parser reads, one subtest with every stage; --reporter junit writes JUnit', async (t) => {
+  const { Parser } = await import('tap-parser');
+  const junit = join(work, 'one.junit.xml');
+  const r = await execa(process.execPath, [join(ROOT, 'bin', 'run-tests.js'), '--scenario', 'zeroed-vbr', '--reporter', 'junit', '--reporter-file', junit], { cwd: ROOT, reject: false, all: true, env: { BOOTCHAIN_ARTIFACTS: artifacts }, timeout: 300_000 });
+  t.equal(r.exitCode, 0, `exit 0:\n${r.all}`);
+  const asserts: string[] = [];
+  const result = await new Promise<{ ok: boolean; count: number; pass: number }>((res) => {
+    const p = new Parser((x) => res(x));
+    p.on('child', (c: InstanceType<typeof Parser>) => c.on('assert', (a: { ok: boolean; name: string }) => asserts.push(`${a.ok ? 'ok' : 'not ok'} ${a.name}`)));
+    p.end(r.stdout);
+  });
+  t.match(result, { ok: true, count: 1, pass: 1 }, 'one passing test point: the scenario');
+  for (const a of ['ok stage bios passed', 'ok stage gpt passed', 'ok stage vbr failed', 'ok failure code GPTMBR_MISSING_OS', 'ok lint reports LINT_VBR_NO_SIGNATURE before the boot', 'ok every scenario expectation holds']) t.ok(asserts.includes(a), a);
+  t.match(r.stderr, /^\s*vbr\s+FAIL\b/m, 'the stage table on stderr');
+  const { consumeJUnit } = await import('../fixtures/junit-consumer.ts');
+  const [suite] = await consumeJUnit(junit);
+  t.match(suite, { tests: 1, failures: 0, errors: 0 });
+  t.equal(suite!.cases[0]!.name, 'zeroed-vbr');
+});
+
 t.test('bootchain list: every file in scenarios/', async (t) => {
   const r = await runCli(['list'], { artifacts });
   t.equal(r.exitCode, 0, r.all);
