@@ -38,6 +38,8 @@ export class Machine implements AsyncDisposable {
 
   #hooks: MachineHooks;
   #proc: OwnedProcess | null = null;
+  /** QEMU's CPU time (user + system, ms) at the last look: sampled while it runs, since /proc forgets it at exit. */
+  #qemuCpuMs = 0;
   #qmp: QmpClient | null = null;
   #guestClock: GuestClock | null = null;
   #stderrLines: string[] = [];
@@ -116,9 +118,13 @@ export class Machine implements AsyncDisposable {
     });
     const split = new LineSplitter();
     proc.stderr.setEncoding('utf8');
-    proc.stderr.on('data', (d: string) => split.push(d).forEach((l) => this.#onStderrLine(l)));
+    proc.stderr.on('data', (d: string) => {
+      split.push(d).forEach((l) => this.#onStderrLine(l));
+      this.#flushSerial();
+    });
     void proc.then((result) => {
       split.flush().forEach((l) => this.#onStderrLine(l));
+      this.#flushSerial();
       const cause = (result as { cause?: unknown }).cause;
       const spawnFailed = proc.pid === undefined || (result.exitCode === undefined && !result.signal);
       const ev: MachineExitEvent = {
@@ -148,13 +154,34 @@ export class Machine implements AsyncDisposable {
     return `QEMU ${how}${qemuSaid ? `: ${qemuSaid}` : ''}`;
   }
 
+  /**
+   * Serial bytes from the trace, batched: bytes QEMU wrote within SERIAL_BATCH_MS of the batch's first go
+   * to the console together, stamped with that first byte's time (one call per burst, not per byte).
+   */
+  #serialBatch: number[] = [];
+  #serialBatchAt = 0;
+
+  #flushSerial(): void {
+    if (this.#serialBatch.length === 0) return;
+    const bytes = Buffer.from(this.#serialBatch);
+    this.#serialBatch = [];
+    this.#hooks.onSerial(bytes, this.#serialBatchAt);
+  }
+
   #onStderrLine(line: string): void {
     const w = parseSerialWriteLine(line);
     if (w) {
       const byte = this.#uart.push(w);
-      if (byte !== null && this.#serialFromTrace) this.#hooks.onSerial(Buffer.of(byte), sinceStart(w.epochMs, this.startedAt));
+      if (byte !== null && this.#serialFromTrace) {
+        const at = sinceStart(w.epochMs, this.startedAt);
+        if (this.#serialBatch.length && at - this.#serialBatchAt >= SERIAL_BATCH_MS) this.#flushSerial();
+        if (this.#serialBatch.length === 0) this.#serialBatchAt = at;
+        this.#serialBatch.push(byte);
+      }
       return;
     }
+    // Anything else keeps its order relative to the console.
+    this.#flushSerial();
     if (this.#serialFromTrace && line.includes("trace event 'serial_write' does not exist")) {
       this.#serialFromTrace = false;
       for (const c of this.#stdoutChunks.splice(0)) this.#hooks.onSerial(c.chunk, c.atMs);
@@ -246,10 +273,21 @@ export class Machine implements AsyncDisposable {
     return this.#traceLines.join('\n');
   }
 
+  /** QEMU's CPU time so far in ms (user + system), read from /proc; the last value once it has exited. */
+  hostCpuMs(): number {
+    const pid = this.#proc?.pid;
+    if (pid !== undefined && !this.#hasExited) {
+      const ms = procCpuMs(pid);
+      if (ms !== null) this.#qemuCpuMs = ms;
+    }
+    return this.#qemuCpuMs;
+  }
+
   async #stop(): Promise<void> {
     const proc = this.#proc;
     if (!proc || proc.pid === undefined) return;
     const pid = proc.pid;
+    qemuCpuTotal += this.hostCpuMs();
     const ended = this.exited.then(() => true);
     const within = (ms: number): Promise<boolean> =>
       Promise.race([ended, sleep(ms, undefined, { ref: false }).then(() => false)]);
@@ -287,6 +325,29 @@ export class Machine implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+}
+
+/** Serial bytes this close together (QEMU's trace time) reach the console as one chunk. */
+const SERIAL_BATCH_MS = 1;
+
+let qemuCpuTotal = 0;
+/** CPU ms of every QEMU this process stopped (benches: the harness's own share is the rest). */
+export function qemuCpuMsTotal(): number {
+  return qemuCpuTotal;
+}
+
+const CLK_TCK = 100; // Linux's USER_HZ on every architecture QEMU's x86_64 system emulator runs on
+
+/** utime + stime of a process in ms from /proc/PID/stat, or null when it is gone. */
+function procCpuMs(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the command name (which may hold spaces and parentheses): state is field 3, utime 14, stime 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  } catch {
+    return null;
   }
 }
 

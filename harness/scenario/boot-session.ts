@@ -238,6 +238,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
           const at = now();
           if (at - lastSerialAt >= PARTIAL_AFTER_MS) reader.flushPartial(at);
           feed({ kind: 'tick', atMs: at });
+          machine?.hostCpuMs(); // one small /proc read: QEMU's CPU is gone from /proc once it exits on its own
           // A silent guest: where is its CPU? (busy work vs a loop vs halted; the tracker decides)
           if (machine && at - lastProgressAt >= CPU_SAMPLE_AFTER_MS && at - lastCpuAt >= CPU_SAMPLE_EVERY_MS && !cpuBusy) {
             lastCpuAt = at;
