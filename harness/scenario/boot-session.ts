@@ -258,6 +258,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   }
   const wallMs = now();
   notes.push(...payloadNotes(ledger(), reader.text()));
+  for (const e of ledger()) if (e.refused) notes.push(`the stub refused ${e.method} ${JSON.stringify(e.url)} (${e.status}): ${e.refused}`);
   const dir = o.artifactsDir;
   const argv = machine?.argv ?? [];
   const lintIn = await o.meta.lint;
