@@ -11,7 +11,7 @@ import type { Socket } from 'node:net';
 export function guardGroup(pgid: number): () => void {
   let released = false;
   try {
-    const child = spawn('/bin/sh', ['-c', 'read _ || kill -KILL -- "-$1" 2>/dev/null', 'sh', String(pgid)], {
+    const child = spawn('/bin/sh', ['-c', 'read _ || kill -KILL "-$1" 2>/dev/null', 'sh', String(pgid)], {
       detached: true,
       stdio: ['pipe', 'ignore', 'ignore'],
       env: {},
