@@ -77,7 +77,7 @@ export class Machine implements AsyncDisposable {
     m.#unregister.push(registerCleanup(() => m.close()));
     m.#unregister.push(registerExitKill(() => m.#killSync()));
     // QEMU chroots into this dir (0700) and drops to its user: the dir is that user's, nobody else's.
-    if (resolved.confine) await fsp.chown(dir, resolved.confine.uid, resolved.confine.gid).catch(async (e: unknown) => {
+    if (resolved.confine) await prepareChroot(dir, resolved).catch(async (e: unknown) => {
       await m.close();
       throw e;
     });
@@ -313,6 +313,17 @@ export class Machine implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/**
+ * The dir QEMU chroots into is its user's (0700). Inside, the one file QEMU opens after the chroot on its own:
+ * etc/resolv.conf, which slirp reads on the guest's first DNS query to know where to forward it.
+ */
+async function prepareChroot(dir: string, o: ResolvedMachineOptions): Promise<void> {
+  const resolvConf = o.resolvConf ?? (await fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+  await fsp.mkdir(path.join(dir, 'etc'), { mode: 0o755 });
+  await fsp.writeFile(path.join(dir, 'etc', 'resolv.conf'), resolvConf, { mode: 0o644 });
+  await fsp.chown(dir, o.confine!.uid, o.confine!.gid);
 }
 
 async function checkImage(image: string): Promise<void> {

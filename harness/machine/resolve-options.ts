@@ -76,5 +76,6 @@ export function resolveMachineOptions(o: MachineOptions, now = Date.now()): Reso
   if (o.smbiosSerial !== undefined) r.smbiosSerial = o.smbiosSerial;
   if (o.bootfileUrl !== undefined) r.bootfileUrl = o.bootfileUrl;
   if (o.startGate !== undefined) r.startGate = o.startGate;
+  if (o.resolvConf !== undefined) r.resolvConf = o.resolvConf;
   return r;
 }

@@ -35,6 +35,11 @@ export interface MachineOptions {
   /** Argv prefix QEMU runs under (e.g. a network-namespace wrapper). */
   wrapper?: string[];
   /**
+   * The resolv.conf QEMU's user networking reads (lazily, on the guest's first DNS query) to find where to
+   * forward DNS: the private network's. Default: the host's /etc/resolv.conf. A chrooted QEMU gets a copy.
+   */
+  resolvConf?: string;
+  /**
    * The unprivileged user QEMU runs as when the harness is root (a name from /etc/passwd or "uid:gid"; default
    * $BOOTCHAIN_QEMU_USER, else `nobody`). QEMU opens its disk, sockets and firmware as root, then chroots into
    * its temp dir and drops to this user before the guest runs.
@@ -45,9 +50,9 @@ export interface MachineOptions {
 }
 
 export type ResolvedMachineOptions = Required<
-  Omit<MachineOptions, 'smbiosSerial' | 'bootfileUrl' | 'startedAt' | 'wrapper' | 'startGate' | 'runAs'>
+  Omit<MachineOptions, 'smbiosSerial' | 'bootfileUrl' | 'startedAt' | 'wrapper' | 'startGate' | 'runAs' | 'resolvConf'>
 > &
-  Pick<MachineOptions, 'smbiosSerial' | 'bootfileUrl' | 'startGate'> & {
+  Pick<MachineOptions, 'smbiosSerial' | 'bootfileUrl' | 'startGate' | 'resolvConf'> & {
     startedAt: number;
     wrapper: string[];
     /** Epoch seconds the guest RTC starts from (`-rtc base=…,clock=vm`); null when extraArgs set their own -rtc. */

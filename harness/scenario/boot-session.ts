@@ -181,7 +181,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   o.signal?.addEventListener('abort', onAbort);
   try {
     machine = await Machine.start(
-      { ...o.machine, image: o.image, startedAt: t0, ...(bootfileUrl ? { bootfileUrl } : {}), ...(net ? { wrapper: net.wrapper, startGate: net.ready } : {}) },
+      { ...o.machine, image: o.image, startedAt: t0, ...(bootfileUrl ? { bootfileUrl } : {}), ...(net ? { wrapper: net.wrapper, startGate: net.ready, resolvConf: net.resolvConf } : {}) },
       {
         onSerial: (chunk, atMs) => {
           lastSerialAt = atMs;
