@@ -197,7 +197,8 @@ export async function startHttpStub(o: HttpStubOptions): Promise<HttpStub> {
     const reason = `malformed request (${err.code ?? err.message})`;
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     else socket.destroy();
-    if (err.code === 'ECONNRESET' || !line) return; // the client went away: nothing was asked
+    // Only what the parser refused is a refusal (HPE_*); a socket reset or cut by close() asked nothing.
+    if (!err.code?.startsWith('HPE_') || closing.signal.aborted || !line) return;
     const entry: LedgerEntry = {
       atMs, method, path: target, query: {}, url: target, headers: {}, status: 400, bytes: 0, route: null,
       host: o.hostName ?? '', refused: reason,
