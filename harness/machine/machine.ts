@@ -321,9 +321,12 @@ export class Machine implements AsyncDisposable {
  */
 async function prepareChroot(dir: string, o: ResolvedMachineOptions): Promise<void> {
   const resolvConf = o.resolvConf ?? (await fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
-  await fsp.mkdir(path.join(dir, 'etc'), { mode: 0o755 });
-  await fsp.writeFile(path.join(dir, 'etc', 'resolv.conf'), resolvConf, { mode: 0o644 });
-  await fsp.chown(dir, o.confine!.uid, o.confine!.gid);
+  const { uid, gid } = o.confine!;
+  const etc = path.join(dir, 'etc');
+  await fsp.mkdir(etc, { mode: 0o700 });
+  await fsp.writeFile(path.join(etc, 'resolv.conf'), resolvConf, { mode: 0o600 });
+  // Owner-only, and the owner is QEMU's user: nobody else can read or change what it sees.
+  for (const p of [path.join(etc, 'resolv.conf'), etc, dir]) await fsp.chown(p, uid, gid);
 }
 
 async function checkImage(image: string): Promise<void> {
