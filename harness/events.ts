@@ -47,6 +47,8 @@ export interface LedgerEntry {
   cut?: boolean;
   /** What the body was: an iPXE script, an HTML page, other text, binary (a kernel, an NBP), or empty. */
   bodyKind?: 'ipxe-script' | 'html' | 'text' | 'bzimage' | 'binary' | 'empty';
+  /** The stub refused the request (a path reaching outside its folder or routes): why. */
+  refused?: string;
 }
 
 export interface RequestEvent {

@@ -11,6 +11,12 @@ export const tempPrefix = (kind: string): string => `bootchain-${kind}-${process
 
 const LEFTOVER_RE = /^bootchain-[a-z]+(?:-[a-z]+)*-(\d+)-/;
 
+/** The pid of the bootchain process that made a temp dir of this name, or null when the name is not one of ours. */
+export function leftoverOwner(name: string): number | null {
+  const m = LEFTOVER_RE.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -30,9 +36,8 @@ export function sweepLeftovers(dir = tmpdir()): string[] {
     return removed;
   }
   for (const e of entries) {
-    const m = LEFTOVER_RE.exec(e);
-    if (!m) continue;
-    const pid = Number(m[1]);
+    const pid = leftoverOwner(e);
+    if (pid === null) continue;
     if (pid === process.pid || alive(pid)) continue;
     const p = join(dir, e);
     try {

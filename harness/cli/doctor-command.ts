@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { aptInstallCommand, findCommand, HOST_TOOLS } from '../image/host-tools.ts';
+import { confineArgs } from '../machine/build-argv.ts';
+import { qemuUserFor } from '../machine/qemu-user.ts';
 import { openPrivateNetwork } from '../network/private-network.ts';
 import type { CliIo } from './io.ts';
 
@@ -52,6 +54,20 @@ async function probeKvm(): Promise<Check> {
   return { what, ok: false, detail: `a KVM boot did not reach iPXE within 8 s (${r.timedOut ? 'timed out' : `exit ${r.exitCode}`})`, fix: 'none needed: boots use TCG', required: false };
 }
 
+/** QEMU always runs in its seccomp sandbox (and, as root, drops to an unprivileged user): both must work here. */
+async function probeConfinement(): Promise<Check> {
+  const what = 'QEMU sandbox (seccomp; unprivileged user as root)';
+  try {
+    const confine = qemuUserFor(undefined);
+    const args = confineArgs({ confine }, { dir: '/' });
+    const r = await execa('qemu-system-x86_64', [...args, '-version'], { reject: false, all: true, timeout: 8000 });
+    if (r.exitCode !== 0) return { what, ok: false, detail: String(r.all).split('\n')[0] ?? `exit ${r.exitCode}`, fix: aptInstallCommand(['qemu-system-x86']), required: true };
+    return { what, ok: true, detail: `${args[1]}${confine ? `; runs as ${confine.user} (${confine.uid}:${confine.gid})` : ''}`, fix: '', required: true };
+  } catch (e) {
+    return { what, ok: false, detail: (e as Error).message.split('\n')[0]!, fix: 'useradd --system --no-create-home bootchain-qemu, then BOOTCHAIN_QEMU_USER=bootchain-qemu', required: true };
+  }
+}
+
 /** `bootchain doctor`: every host requirement, what fixes each gap; exit 0 when a boot can run. */
 export async function runDoctor(_args: string[], io: CliIo): Promise<number> {
   const checks: Check[] = [];
@@ -66,7 +82,7 @@ export async function runDoctor(_args: string[], io: CliIo): Promise<number> {
   }
   checks.push(existsSync('/usr/bin/chromium') || findCommand('chromium') ? { what: 'chromium (HTML report test)', ok: true, detail: findCommand('chromium') ?? '/usr/bin/chromium', fix: '', required: false } : { what: 'chromium (HTML report test)', ok: false, detail: 'missing', fix: aptInstallCommand(['chromium']), required: false });
   if (findCommand('unshare') && findCommand('ip')) checks.push(await probeNamespaces());
-  if (qemu?.ok) checks.push(await probeKvm());
+  if (qemu?.ok) checks.push(await probeConfinement(), await probeKvm());
   const w = Math.max(...checks.map((c) => c.what.length));
   for (const c of checks) io.out(`${c.ok ? 'ok  ' : c.required ? 'FAIL' : 'miss'}  ${c.what.padEnd(w)}  ${c.detail}${c.ok || !c.fix ? '' : `\n      fix: ${c.fix}`}`);
   const blocking = checks.filter((c) => !c.ok && c.required);

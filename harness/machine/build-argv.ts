@@ -38,6 +38,24 @@ function accelArgs(o: ResolvedMachineOptions): string[] {
 }
 
 /**
+ * QEMU's seccomp filter (mode 2, installed before it opens anything the guest controls) and, when the harness
+ * is root, the drop: chroot into the machine's temp dir and become the unprivileged user once the disk,
+ * sockets and firmware are open, before the guest runs. `elevateprivileges=deny` would forbid that drop
+ * itself (QEMU then prints nothing and never starts), so it is denied only when there is no drop to make.
+ */
+export function confineArgs(o: Pick<ResolvedMachineOptions, 'confine'>, paths: Pick<MachinePaths, 'dir'>): string[] {
+  const deny = ['obsolete=deny', ...(o.confine ? [] : ['elevateprivileges=deny']), 'spawn=deny', 'resourcecontrol=deny'];
+  const a = ['-sandbox', ['on', ...deny].join(',')];
+  if (o.confine) a.push('-chroot', paths.dir, '-runas', `${o.confine.uid}:${o.confine.gid}`);
+  return a;
+}
+
+/** Where QEMU itself sees a file of the machine's temp dir (after the chroot, the dir is its `/`). */
+export function qemuViewOf(o: Pick<ResolvedMachineOptions, 'confine'>, paths: Pick<MachinePaths, 'dir'>, name: string): string {
+  return o.confine ? `/${name}` : `${paths.dir}/${name}`;
+}
+
+/**
  * The exact QEMU command line (argv[0] = binary, without any wrapper). Serial goes to stdout,
  * trace + messages to stderr (both live pipes), QMP to a unix socket in the machine's temp dir.
  */
@@ -71,6 +89,7 @@ export function buildQemuArgv(o: ResolvedMachineOptions, paths: MachinePaths): s
     // Every byte the guest writes to the UART, with QEMU's own timestamp: console lines get the time the
     // guest printed them (not when the pipe reached us), on the same clock as the disk reads.
     '-trace', 'enable=serial_write',
+    ...confineArgs(o, paths),
     ...o.extraArgs,
   );
   return argv;

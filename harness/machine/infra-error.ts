@@ -18,6 +18,10 @@ const PATTERNS: InfraPattern[] = [
     explain: (m) => `QEMU could not load the BIOS ${m[1] ?? ''}: install the Debian package \`seabios\`` },
   { re: /failed to find romfile "([^"]+)"/, fatalWhileRunning: false,
     explain: (m) => `QEMU could not find the ROM ${m[1] ?? ''}: install \`ipxe-qemu\` or \`seabios\`` },
+  { re: /There is no option group 'sandbox'|seccomp support is disabled/, fatalWhileRunning: false,
+    explain: () => 'this QEMU was built without seccomp support (-sandbox): bootchain runs QEMU only inside its sandbox; install Debian\'s `qemu-system-x86` (built with libseccomp) or pass a qemuBinary that has it' },
+  { re: /-sandbox [^:\n]*: Invalid parameter '([^']+)'/, fatalWhileRunning: false,
+    explain: (m) => `this QEMU does not know the sandbox option \`${m[1] ?? ''}\` (bootchain needs obsolete, elevateprivileges, spawn and resourcecontrol: QEMU 2.11 or later)` },
   { re: /Could not open '([^']+)': ([^\n]+)/, fatalWhileRunning: false,
     explain: (m) => `QEMU could not open ${m[1] ?? ''}: ${m[2] ?? ''}` },
 ];

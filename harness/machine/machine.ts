@@ -4,7 +4,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BootchainError } from '../errors.ts';
 import type { MachineExitEvent } from '../events.ts';
-import { buildQemuArgv } from './build-argv.ts';
+import { buildQemuArgv, qemuViewOf } from './build-argv.ts';
+import { guardGroup } from './orphan-guard.ts';
 import { GuestClock } from './guest-clock.ts';
 import { detectInfraError, explainSpawnFailure, lastQemuError } from './infra-error.ts';
 import { QmpClient } from './qmp-client.ts';
@@ -54,6 +55,8 @@ export class Machine implements AsyncDisposable {
   #hasExited = false;
   #resolveExited!: (e: MachineExitEvent) => void;
   #unregister: Array<() => void> = [];
+  #releaseGuard: () => void = () => undefined;
+  #shots = 0;
 
   private constructor(opts: ResolvedMachineOptions, paths: MachinePaths, hooks: MachineHooks) {
     this.options = opts;
@@ -75,6 +78,11 @@ export class Machine implements AsyncDisposable {
     // Register before spawning: a signal during start-up must still clean up.
     m.#unregister.push(registerCleanup(() => m.close()));
     m.#unregister.push(registerExitKill(() => m.#killSync()));
+    // QEMU chroots into this dir (0700) and drops to its user: the dir is that user's, nobody else's.
+    if (resolved.confine) await prepareChroot(dir, resolved).catch(async (e: unknown) => {
+      await m.close();
+      throw e;
+    });
     const onAbort = (): void => void m.close();
     signal?.addEventListener('abort', onAbort, { once: true });
     void m.exited.then(() => signal?.removeEventListener('abort', onAbort));
@@ -106,8 +114,14 @@ export class Machine implements AsyncDisposable {
       queueMicrotask(() => this.#hooks.onEvent(ev));
       return;
     }
-    const proc = spawnOwned(this.argv, { wrapper: this.options.wrapper, env: { TMPDIR: this.paths.dir } });
+    // Only what QEMU needs: no host environment (tokens, secrets) reaches it or what it records.
+    const env: Record<string, string> = { TMPDIR: this.paths.dir, ...(process.env['PATH'] ? { PATH: process.env['PATH'] } : {}) };
+    const proc = spawnOwned(this.argv, { wrapper: this.options.wrapper, env, extendEnv: false });
     this.#proc = proc;
+    if (this.options.confine && proc.pid !== undefined) {
+      this.#releaseGuard = guardGroup(proc.pid);
+      void this.exited.then(() => this.#releaseGuard());
+    }
     proc.stdout.on('data', (chunk: Buffer) => {
       this.#guestClock?.nudge();
       const atMs = Date.now() - this.startedAt;
@@ -211,6 +225,8 @@ export class Machine implements AsyncDisposable {
     void this.exited.then(() => stop.abort(new Error('QEMU exited')));
     try {
       this.#qmp = await QmpClient.connect(this.paths.qmpSocket, QMP_CONNECT_MS, stop.signal);
+      // QEMU made it with its umask (0755): only the owner may talk to it.
+      await fsp.chmod(this.paths.qmpSocket, 0o600).catch(() => undefined);
       if (this.options.guestClock && !this.#hasExited) {
         const qmp = this.#qmp;
         this.#guestClock = new GuestClock((c, a) => qmp.execute(c, a), {
@@ -241,7 +257,6 @@ export class Machine implements AsyncDisposable {
   }
 
 
-  /** Saves the VGA screen as PNG via QMP. */
   /** The CPU's state now (halted? where?), or null when QMP is not up or QEMU has gone. */
   async cpuState(): Promise<CpuState | null> {
     if (!this.#qmp || this.#hasExited) return null;
@@ -252,11 +267,19 @@ export class Machine implements AsyncDisposable {
     }
   }
 
+  /**
+   * Saves the VGA screen as PNG via QMP. QEMU writes it inside its own temp dir (all a confined QEMU can
+   * reach), then the harness moves it to `pngPath`.
+   */
   async screendump(pngPath: string): Promise<void> {
     if (!this.#qmp || this.#closing || this.#hasExited)
       throw new BootchainError('MACHINE_NOT_RUNNING', `Cannot take a screendump to ${pngPath}: QEMU is not running`);
+    const name = `screen-${++this.#shots}.png`;
+    const inDir = path.join(this.paths.dir, name);
     try {
-      await this.#qmp.execute('screendump', { filename: path.resolve(pngPath), format: 'png' });
+      await this.#qmp.execute('screendump', { filename: qemuViewOf(this.options, this.paths, name), format: 'png' });
+      await fsp.copyFile(inDir, path.resolve(pngPath));
+      await fsp.rm(inDir, { force: true });
     } catch (e) {
       throw new BootchainError('MACHINE_SCREENDUMP_FAILED', `QMP screendump to ${pngPath} failed: ${String(e)}`,
         'the guest may have just exited; check the directory is writable', { cause: e });
@@ -305,6 +328,7 @@ export class Machine implements AsyncDisposable {
   #killSync(): void {
     const pid = this.#proc?.pid;
     if (pid !== undefined) killGroup(pid, 'SIGKILL');
+    this.#releaseGuard();
     fs.rmSync(this.paths.dir, { recursive: true, force: true });
   }
 
@@ -314,6 +338,7 @@ export class Machine implements AsyncDisposable {
       try {
         await this.#stop();
       } finally {
+        this.#releaseGuard();
         this.#qmp?.close();
         this.#proc?.stdin.destroy();
         await fsp.rm(this.paths.dir, { recursive: true, force: true });
@@ -349,6 +374,20 @@ function procCpuMs(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The dir QEMU chroots into is its user's (0700). Inside, the one file QEMU opens after the chroot on its own:
+ * etc/resolv.conf, which slirp reads on the guest's first DNS query to know where to forward it.
+ */
+async function prepareChroot(dir: string, o: ResolvedMachineOptions): Promise<void> {
+  const resolvConf = o.resolvConf ?? (await fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+  const { uid, gid } = o.confine!;
+  const etc = path.join(dir, 'etc');
+  await fsp.mkdir(etc, { mode: 0o700 });
+  await fsp.writeFile(path.join(etc, 'resolv.conf'), resolvConf, { mode: 0o600 });
+  // Owner-only, and the owner is QEMU's user: nobody else can read or change what it sees.
+  for (const p of [path.join(etc, 'resolv.conf'), etc, dir]) await fsp.chown(p, uid, gid);
 }
 
 async function checkImage(image: string): Promise<void> {

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { BootchainError } from '../errors.ts';
+import { qemuUserFor } from './qemu-user.ts';
 import type { MachineOptions, ResolvedMachineOptions } from './types.ts';
 
 export const DISK_BUSES = ['virtio', 'ide', 'ahci', 'virtio-scsi', 'nvme'] as const;
@@ -49,6 +50,7 @@ export function resolveMachineOptions(o: MachineOptions, now = Date.now()): Reso
   const extraArgs = o.extraArgs ?? [];
   if (!Array.isArray(extraArgs) || extraArgs.some((a) => typeof a !== 'string'))
     throw invalid('extraArgs', 'an array of strings', extraArgs);
+  if (o.runAs !== undefined && (typeof o.runAs !== 'string' || o.runAs === '')) throw invalid('runAs', 'a user name or "uid:gid"', o.runAs);
   const guestClock = o.guestClock ?? true;
   if (typeof guestClock !== 'boolean') throw invalid('guestClock', 'true or false', guestClock);
   const r: ResolvedMachineOptions = {
@@ -69,9 +71,11 @@ export function resolveMachineOptions(o: MachineOptions, now = Date.now()): Reso
     // The guest RTC follows the virtual clock (coherent with its other clocks in warp mode) from the
     // host's date at start (certificates stay valid); the guest clock reads it back relative to this.
     rtcBaseSec: extraArgs.includes('-rtc') ? null : Math.floor(now / 1000),
+    confine: qemuUserFor(o.runAs),
   };
   if (o.smbiosSerial !== undefined) r.smbiosSerial = o.smbiosSerial;
   if (o.bootfileUrl !== undefined) r.bootfileUrl = o.bootfileUrl;
   if (o.startGate !== undefined) r.startGate = o.startGate;
+  if (o.resolvConf !== undefined) r.resolvConf = o.resolvConf;
   return r;
 }

@@ -6,6 +6,8 @@ export interface SpawnOwnedOptions {
   /** Argv prefix, e.g. a network-namespace entry command; the child must exec argv in place. */
   wrapper?: string[];
   env?: Record<string, string>;
+  /** Add the harness's own environment to `env` (default true). */
+  extendEnv?: boolean;
   cwd?: string;
 }
 
@@ -33,7 +35,7 @@ export function spawnOwned(argv: string[], opts: SpawnOwnedOptions = {}) {
     cleanup: false,
     cwd: opts.cwd ?? process.cwd(),
     env: opts.env ?? {},
-    extendEnv: true,
+    extendEnv: opts.extendEnv ?? true,
   });
 }
 

@@ -1,4 +1,5 @@
 import type { BootEvent } from '../events.ts';
+import type { QemuUser } from './qemu-user.ts';
 
 export type Accel = 'tcg' | 'kvm';
 export type DiskBus = 'virtio' | 'ide' | 'ahci' | 'virtio-scsi' | 'nvme';
@@ -33,18 +34,31 @@ export interface MachineOptions {
   startedAt?: number;
   /** Argv prefix QEMU runs under (e.g. a network-namespace wrapper). */
   wrapper?: string[];
+  /**
+   * The resolv.conf QEMU's user networking reads (lazily, on the guest's first DNS query) to find where to
+   * forward DNS: the private network's. Default: the host's /etc/resolv.conf. A chrooted QEMU gets a copy.
+   */
+  resolvConf?: string;
+  /**
+   * The unprivileged user QEMU runs as when the harness is root (a name from /etc/passwd or "uid:gid"; default
+   * $BOOTCHAIN_QEMU_USER, else `nobody`). QEMU opens its disk, sockets and firmware as root, then chroots into
+   * its temp dir and drops to this user before the guest runs.
+   */
+  runAs?: string;
   /** The guest starts (`cont`) only once this resolves (e.g. the private network's stubs serve); a rejection ends the start. */
   startGate?: Promise<unknown>;
 }
 
 export type ResolvedMachineOptions = Required<
-  Omit<MachineOptions, 'smbiosSerial' | 'bootfileUrl' | 'startedAt' | 'wrapper' | 'startGate'>
+  Omit<MachineOptions, 'smbiosSerial' | 'bootfileUrl' | 'startedAt' | 'wrapper' | 'startGate' | 'runAs' | 'resolvConf'>
 > &
-  Pick<MachineOptions, 'smbiosSerial' | 'bootfileUrl' | 'startGate'> & {
+  Pick<MachineOptions, 'smbiosSerial' | 'bootfileUrl' | 'startGate' | 'resolvConf'> & {
     startedAt: number;
     wrapper: string[];
     /** Epoch seconds the guest RTC starts from (`-rtc base=…,clock=vm`); null when extraArgs set their own -rtc. */
     rtcBaseSec: number | null;
+    /** Whom QEMU drops to (`-runas` + `-chroot` its temp dir); null when the harness is not root (QEMU then runs as the harness's user). */
+    confine: QemuUser | null;
   };
 
 export interface MachineHooks {

@@ -1,11 +1,12 @@
 import fsp from 'node:fs/promises';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BootchainError } from '../errors.ts';
 import type { LedgerEntry, RequestEvent } from '../events.ts';
 import { registerCleanup } from '../reaper.ts';
-import { matchRoute, resolveInside, routeName, validateRoutes, type RouteDef } from './routes.ts';
+import { matchRoute, refusedPath, resolveInside, routeName, validateRoutes, type RouteDef } from './routes.ts';
 import { renderTemplate } from './template.ts';
 
 /** Slirp's address for the host's loopback, as the guest sees it. */
@@ -57,6 +58,24 @@ interface Reply {
   headers: Record<string, string>;
   /** The route's body faults (truncate, stall, trickle). */
   faults?: Pick<RouteDef, 'truncateTo' | 'stallAfterBytes' | 'trickleBytesPerSec'>;
+  /** Why the request was refused (a path reaching outside the served folder or routes). */
+  refused?: string;
+}
+
+const refusal = (status: number, reason: string, route: string | null = null): Reply => ({
+  status, body: Buffer.from(`${status === 400 ? 'bad request' : 'forbidden'}: ${reason}\n`), route, headers: { 'content-type': 'text/plain' }, refused: reason,
+});
+
+/** The real path of `file` when it lies inside `dir` (symlinks resolved), else why not. */
+async function realInside(dir: string, file: string): Promise<{ real: string } | { refused: string } | null> {
+  let real: string;
+  let root: string;
+  try {
+    [real, root] = await Promise.all([fsp.realpath(file), fsp.realpath(dir)]);
+  } catch {
+    return null; // missing (or a dangling link): a plain 404
+  }
+  return real === root || real.startsWith(root + path.sep) ? { real } : { refused: 'a symlink leads outside the served folder' };
 }
 
 const withSlash = (p: string): string => (p.startsWith('/') ? p : `/${p}`);
@@ -72,6 +91,8 @@ export async function startHttpStub(o: HttpStubOptions): Promise<HttpStub> {
   const guestBase = (): string => `http://${o.guestHost ?? SLIRP_HOST}${port === 80 ? '' : `:${port}`}`;
 
   const answer = async (m: ReturnType<typeof matchRoute>, url: { pathname: string }, query: Record<string, string>): Promise<Reply> => {
+    const bad = refusedPath(url.pathname);
+    if (bad) return refusal(bad.status, bad.reason, m ? routeName(m.route) : null);
     if (!m) return { status: 404, body: Buffer.from('not found\n'), route: null, headers: {} };
     const r = m.route;
     if (r.delayMs) await stub.delay(r.delayMs, closing.signal);
@@ -92,9 +113,16 @@ export async function startHttpStub(o: HttpStubOptions): Promise<HttpStub> {
     if (r.template !== undefined)
       return reply(status, renderTemplate(r.template, { stub: guestBase(), path: url.pathname, marker: o.marker ?? '', query }));
     if (r.body !== undefined) return reply(status, r.body);
-    const file = r.file ?? (r.dir !== undefined ? resolveInside(r.dir, m.rest) : undefined);
-    if (file === null) return reply(403, 'forbidden: path leaves the served directory\n');
+    let file = r.file ?? (r.dir !== undefined ? resolveInside(r.dir, m.rest) : undefined);
+    if (file === null) return refusal(403, 'the path leaves the served folder', routeName(r));
     if (file === undefined) return reply(status, '');
+    if (r.dir !== undefined) {
+      // Read the resolved file, not the name: no symlink in the folder leads the stub out of it.
+      const inside = await realInside(r.dir, file);
+      if (inside === null) return reply(404, 'not found\n');
+      if ('refused' in inside) return refusal(403, inside.refused, routeName(r));
+      file = inside.real;
+    }
     try {
       const st = await fsp.stat(file);
       if (!st.isFile()) return reply(404, 'not found\n');
@@ -144,6 +172,7 @@ export async function startHttpStub(o: HttpStubOptions): Promise<HttpStub> {
         host: o.hostName ?? (headers['host'] ?? '').replace(/:\d+$/, ''),
         ...(reply ? { bodyKind: bodyKind(reply.body, reply.headers['content-type']) } : {}),
         ...(!res.writableFinished ? { cut: true } : {}),
+        ...(reply?.refused ? { refused: reply.refused } : {}),
       };
       stub.ledger.push(entry);
       stub.onRequest?.({ kind: 'request', atMs, entry });
@@ -158,6 +187,24 @@ export async function startHttpStub(o: HttpStubOptions): Promise<HttpStub> {
       },
       () => res.destroy(), // delay aborted by close()
     );
+  });
+  // A request Node's parser rejects (a raw NUL, a space or a control byte in the target…) never reaches the
+  // handler: answer 400 and still put it in the ledger, so the report shows the attempt.
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
+    const atMs = Date.now() - stub.startedAt;
+    const line = (err.rawPacket ?? Buffer.alloc(0)).toString('latin1').split('\r\n')[0] ?? '';
+    const [method = '?', target = ''] = line.split(' ');
+    const reason = `malformed request (${err.code ?? err.message})`;
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+    // Only what the parser refused is a refusal (HPE_*); a socket reset or cut by close() asked nothing.
+    if (!err.code?.startsWith('HPE_') || closing.signal.aborted || !line) return;
+    const entry: LedgerEntry = {
+      atMs, method, path: target, query: {}, url: target, headers: {}, status: 400, bytes: 0, route: null,
+      host: o.hostName ?? '', refused: reason,
+    };
+    stub.ledger.push(entry);
+    stub.onRequest?.({ kind: 'request', atMs, entry });
   });
   server.on('connection', (s) => {
     sockets.add(s);

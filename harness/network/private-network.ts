@@ -36,6 +36,8 @@ export interface PrivateNetwork {
   readonly privilege: SandboxPrivilege;
   /** Argv prefix that runs QEMU inside (usable as soon as this object exists). */
   readonly wrapper: string[];
+  /** The resolv.conf QEMU sees inside (slirp's DNS proxy reads it; a chrooted QEMU gets a copy). */
+  readonly resolvConf: string;
   /** The guest URL of the default stub for a path (http://10.0.2.2/PATH). */
   guestUrl(path: string): string;
   /** Resolves once every stub serves (QEMU joined meanwhile, paused): gate the guest's start on it. */
@@ -124,6 +126,7 @@ export async function openPrivateNetwork(o: PrivateNetworkOptions): Promise<Priv
   return {
     privilege: sandbox.privilege,
     wrapper: sandbox.wrapper,
+    resolvConf: sandbox.resolvConf,
     guestUrl: (p) => `http://${SLIRP_HOST}${p.startsWith('/') ? p : `/${p}`}`,
     ready,
     stubs,

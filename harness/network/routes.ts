@@ -66,6 +66,35 @@ export function matchRoute(routes: RouteDef[], reqPath: string): { route: RouteD
   return null;
 }
 
+/**
+ * Why the stub refuses a request path before any route sees it, or null. A real iPXE request never has any of
+ * these; each is a way to reach outside a served folder (or to hide that from a check): a target that is not a
+ * path (absolute-form URL, `*`), `..` segments (raw, %2e%2e or %2f-joined), an empty segment (`//etc/passwd`
+ * would be absolute inside the folder), backslashes, NUL and other control bytes, and percent-encoding left
+ * after one decoding (%252e%252e: a second decoder would turn it into `..`).
+ */
+export function refusedPath(pathname: string): { status: 400 | 403; reason: string } | null {
+  const bad = (reason: string) => ({ status: 400 as const, reason });
+  const out = (reason: string) => ({ status: 403 as const, reason });
+  if (!pathname.startsWith('/')) return bad('the request target is not a path (absolute URL or "*")');
+  if (pathname.includes('\\')) return bad('backslash in the path');
+  let p: string;
+  try {
+    p = decodeURIComponent(pathname);
+  } catch {
+    return bad('malformed percent-encoding in the path');
+  }
+  if (p.includes('\0')) return bad('NUL byte in the path');
+  // eslint-disable-next-line no-control-regex
+  if (/[\x01-\x1f\x7f]/.test(p)) return bad('control character in the path');
+  if (p.includes('\\')) return bad('encoded backslash in the path');
+  if (/%[0-9a-f]{2}/i.test(p)) return bad('double percent-encoding in the path');
+  const segments = p.slice(1).split('/');
+  if (segments.includes('..')) return out('".." in the path leaves the served folder');
+  if (segments.slice(0, -1).includes('')) return out('empty segment ("//"): an absolute path inside the served folder');
+  return null;
+}
+
 /** Resolves `rest` inside `dir`; null when it would leave the dir (.., absolute, NUL). */
 export function resolveInside(dir: string, rest: string): string | null {
   let rel: string;

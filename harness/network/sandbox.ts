@@ -32,6 +32,8 @@ export interface NetworkSandbox {
   readonly pid: number;
   /** Argv prefix that runs a command (QEMU) inside the namespaces. */
   readonly wrapper: string[];
+  /** The resolv.conf a process inside sees (a chrooted QEMU needs its own copy of it). */
+  readonly resolvConf: string;
   /**
    * The listening sockets, opened inside and served outside. They arrive while the holder (a Node process)
    * starts, after the namespace itself exists: QEMU can join the namespace meanwhile, paused.
@@ -64,7 +66,8 @@ export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Prom
   const privilege: SandboxPrivilege = process.getuid?.() === 0 ? 'root' : 'user-namespace';
   const dir = await mkdtemp(join(tmpdir(), tempPrefix('net')));
   const resolv = join(dir, 'resolv.conf');
-  await writeFile(resolv, `nameserver ${spec.dns.ip}\n`);
+  const resolvConf = `nameserver ${spec.dns.ip}\n`;
+  await writeFile(resolv, resolvConf);
   const ns = privilege === 'root' ? ['--net', '--mount'] : ['--user', '--map-root-user', '--net', '--mount'];
   const argv = ['--pdeathsig', 'KILL', '--', 'unshare', ...ns, '--', 'sh', '-c', setupScript(spec.unreachable), resolv, process.execPath, join(projectRoot(), HOLDER), JSON.stringify({ http: spec.http, dns: spec.dns, owner: dir })];
   let child: ChildProcess;
@@ -159,5 +162,5 @@ export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Prom
   ready.catch(() => undefined); // the caller awaits it; an early failure must not be unhandled meanwhile
   const pid = child.pid!;
   const wrapper = ['nsenter', `--target=${pid}`, ...(privilege === 'root' ? [] : ['--user', '--preserve-credentials']), '--net', '--mount', `--wd=${process.cwd()}`, '--'];
-  return { privilege, pid, wrapper, ready, close };
+  return { privilege, pid, wrapper, resolvConf, ready, close };
 }

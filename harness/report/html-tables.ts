@@ -14,7 +14,7 @@ export function ledgerTable(ledger: LedgerEntry[]): SafeHtml {
   if (!ledger.length) return html`<h2 id="ledger">HTTP ledger</h2><p class="empty">No HTTP requests reached the stub.</p>`;
   const rows = ledger.map(
     (e) => html`<tr><td class="num">${fmtSeconds(e.atMs)}</td><td>${e.method}</td><td class="mono">${e.url}</td>
-<td class="num">${e.status}</td><td class="num">${e.bytes}</td><td>${e.route ?? '(no route)'}</td>
+<td class="num">${e.status}</td><td class="num">${e.bytes}</td><td>${e.refused ? `refused: ${e.refused}` : (e.route ?? '(no route)')}</td>
 <td><details><summary>${Object.keys(e.headers).length} headers</summary><ul>${Object.entries(e.headers).map(
       ([k, v]) => html`<li class="mono">${k}: ${v}</li>`,
     )}</ul></details></td></tr>`,

@@ -214,7 +214,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   startGate.catch(() => undefined); // Machine.start awaits it; a failure before then must not go unhandled
   try {
     machine = await Machine.start(
-      { ...o.machine, image: o.image, startedAt: t0, ...(bootfileUrl ? { bootfileUrl } : {}), ...(net ? { wrapper: net.wrapper } : {}), startGate },
+      { ...o.machine, image: o.image, startedAt: t0, ...(bootfileUrl ? { bootfileUrl } : {}), ...(net ? { wrapper: net.wrapper, resolvConf: net.resolvConf } : {}), startGate },
       {
         onSerial: (chunk, atMs) => {
           lastSerialAt = atMs;
@@ -293,6 +293,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   }
   const wallMs = now();
   notes.push(...payloadNotes(ledger(), reader.text()));
+  for (const e of ledger()) if (e.refused) notes.push(`the stub refused ${e.method} ${JSON.stringify(e.url)} (${e.status}): ${e.refused}`);
   const dir = o.artifactsDir;
   const argv = machine?.argv ?? [];
   const lintIn = await o.meta.lint;

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { buildQemuArgv, escapeOptValue } from '../../harness/machine/build-argv.ts';
+import { buildQemuArgv, escapeOptValue, qemuViewOf } from '../../harness/machine/build-argv.ts';
+import { lookUpQemuUser, qemuUserFor } from '../../harness/machine/qemu-user.ts';
 import { DEFAULT_ICOUNT_SHIFT, resolveMachineOptions } from '../../harness/machine/resolve-options.ts';
 import type { MachineOptions } from '../../harness/machine/types.ts';
 
@@ -81,4 +82,34 @@ t.test('with the guest clock on, QEMU starts paused (-S) so guest time 0 is anch
   const paths = { dir: '/tmp/x', qmpSocket: '/tmp/x/qmp.sock' };
   t.ok(buildQemuArgv(resolveMachineOptions({ image: '/i.img' }), paths).includes('-S'));
   t.notOk(buildQemuArgv(resolveMachineOptions({ image: '/i.img', guestClock: false }), paths).includes('-S'));
+});
+
+t.test('QEMU is confined: seccomp always; as root also a chroot into its temp dir and the drop to an unprivileged user', async (t) => {
+  const base = resolveMachineOptions({ image: '/img/disk.raw' });
+  const asUser = buildQemuArgv({ ...base, confine: null }, paths);
+  t.same(valuesOf(asUser, '-sandbox'), ['on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny'], 'not root: every deny option, set*id included');
+  t.notOk(asUser.includes('-runas') || asUser.includes('-chroot'), 'no drop to make when not root');
+  const asRoot = buildQemuArgv({ ...base, confine: { user: 'nobody', uid: 65534, gid: 65534 } }, paths);
+  // elevateprivileges=deny would forbid the -runas drop itself (QEMU then never starts).
+  t.same(valuesOf(asRoot, '-sandbox'), ['on,obsolete=deny,spawn=deny,resourcecontrol=deny']);
+  t.same(valuesOf(asRoot, '-runas'), ['65534:65534']);
+  t.same(valuesOf(asRoot, '-chroot'), ['/tmp/m']);
+  t.equal(qemuViewOf({ confine: null }, paths, 's.png'), '/tmp/m/s.png');
+  t.equal(qemuViewOf({ confine: { user: 'nobody', uid: 1, gid: 1 } }, paths, 's.png'), '/s.png', 'inside the chroot the temp dir is /');
+  // Scenario extra args still come last (they may add to, not undo, the confinement: QEMU rejects a second -sandbox).
+  t.equal(argvOf({ extraArgs: ['-S'] }).at(-1), '-S');
+});
+
+t.test('the unprivileged user: looked up in passwd, numeric uid:gid taken as is, root refused', async (t) => {
+  const dir = t.testdir({ passwd: 'root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\nqemu:x:120:130::/:/usr/sbin/nologin\n' });
+  const passwd = `${dir}/passwd`;
+  t.same(lookUpQemuUser('nobody', passwd), { user: 'nobody', uid: 65534, gid: 65534 });
+  t.same(lookUpQemuUser('qemu', passwd), { user: 'qemu', uid: 120, gid: 130 });
+  t.same(lookUpQemuUser('1234:5678', passwd), { user: '1234:5678', uid: 1234, gid: 5678 });
+  t.throws(() => lookUpQemuUser('root', passwd), { code: 'QEMU_USER_INVALID', message: /root/ });
+  t.throws(() => lookUpQemuUser('0:0', passwd), { code: 'QEMU_USER_INVALID' });
+  t.throws(() => lookUpQemuUser('ghost', passwd), { code: 'QEMU_USER_INVALID', message: /ghost.*not in/ });
+  t.equal(qemuUserFor(undefined, false), null, 'a harness that is not root has nothing to drop');
+  t.equal(qemuUserFor('nobody', true)?.user, 'nobody');
+  t.throws(() => resolveMachineOptions({ image: 'x', runAs: '' }), { message: /runAs/ });
 });

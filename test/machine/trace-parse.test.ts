@@ -24,6 +24,8 @@ t.test('infra errors', async (t) => {
   t.match(detectInfraError("qemu: could not load PC BIOS 'bios-256k.bin'"), { message: /seabios/ });
   t.match(detectInfraError('qemu-system-x86_64: error: failed to set MSR 0x10a to 0x0\nAssertion failed'), { fatalWhileRunning: true });
   t.equal(detectInfraError('SeaBIOS (version 1.16.2)'), null);
+  t.match(detectInfraError("qemu-system-x86_64: -sandbox on,obsolete=deny: There is no option group 'sandbox'"), { message: /without seccomp/ });
+  t.match(detectInfraError("qemu-system-x86_64: -sandbox on,obsolete=deny,spawn=deny: Invalid parameter 'spawn'"), { message: /sandbox option `spawn`/ });
   t.equal(lastQemuError('2026-11-25T23:26:00.100Z qemu-system-x86_64: -foo: invalid option\n'), 'qemu-system-x86_64: -foo: invalid option');
   t.equal(lastQemuError('nothing here'), null);
 });
