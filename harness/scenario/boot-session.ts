@@ -50,6 +50,17 @@ export interface BootSessionOptions {
    */
   reproBundle?: boolean | ((r: { verdict: BootSessionResult['verdict']; stages: BootSessionResult['stages']; failure: BootSessionResult['failure']; ledger: LedgerEntry[]; consoleText: string; report: BootReport }) => boolean);
   onEvent?: (e: BootEvent) => void;
+  /** Raw serial bytes as the guest writes them (an attached console). */
+  onSerial?: (chunk: Buffer) => void;
+  /** The running machine, once started (an attached console types into it, pauses it). */
+  onMachine?: (m: Machine) => void;
+  /**
+   * Keep the machine running after the verdict until this resolves (the user leaves an attached console) or
+   * QEMU exits; without it the session ends at the verdict.
+   */
+  holdUntil?: Promise<void>;
+  /** With holdUntil: called at the verdict, while the machine keeps running. */
+  onVerdict?: (v: Pick<TrackerResult, 'verdict' | 'failure'>) => void;
   /** Called the moment a stage passes or fails (live tables). */
   onStage?: (r: Readonly<StageResult>) => void;
   signal?: AbortSignal;
@@ -186,6 +197,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
         onSerial: (chunk, atMs) => {
           lastSerialAt = atMs;
           reader.push(chunk, atMs);
+          o.onSerial?.(chunk);
         },
         onEvent: (e) => {
           if (e.kind === 'exit') {
@@ -197,6 +209,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
       },
       o.signal,
     );
+    o.onMachine?.(machine);
     // setImmediate: the tick runs after the I/O that is already waiting (serial, trace), never before it.
     tick = setInterval(
       () =>
@@ -220,6 +233,13 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     await done;
     verdictAtMs = now();
     if (tick) clearInterval(tick);
+    // An attached console stays until the user leaves, QEMU ends or the run is interrupted.
+    if (o.holdUntil && !o.signal?.aborted) {
+      const m = machine;
+      const v = tracker.result();
+      o.onVerdict?.({ verdict: v.verdict, failure: v.failure });
+      await Promise.race([o.holdUntil, m.exited, new Promise<void>((r) => o.signal?.addEventListener('abort', () => r(), { once: true }))]);
+    }
     const early = failureShot ? await failureShot : null;
     if (early) screenshots.push({ label: 'screen at the failure', file: early });
     // And the screen as the guest left it at the end (QEMU may have exited already: then a note says so).
