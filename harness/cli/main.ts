@@ -28,7 +28,8 @@ commands:
                           speed figures as ratios against baselines measured in the same run
   merge-reports FILE|DIR... [--junit FILE] [--json FILE]
                           merge the run --json summaries of CI shards into one summary and one JUnit file
-  doctor                  check every host requirement (a real namespace and KVM probe) and print the fix for each gap
+  doctor [--fix]          check every host requirement (a real namespace and KVM probe) and print the fix for each gap
+                          (--fix, as root: apt-get install what is missing)
   list [--examples]       list the scenarios (--examples: bootchain's own, runnable as bootchain:NAME)
 
 In a project with bootchain.config.ts (found from the current folder upwards), scenarios come from its
@@ -56,7 +57,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 };
 
 /** Commands that read the project's config (its scenarios, images, artifacts folders). */
-const USES_PROJECT = new Set(['build', 'boot', 'run', 'start', 'list', 'test', 'debug', 'repro']);
+const USES_PROJECT = new Set(['build', 'boot', 'run', 'start', 'list', 'test', 'debug', 'repro', 'doctor']);
 
 /** Entry point: returns the process exit code; only this layer writes to the terminal. */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
