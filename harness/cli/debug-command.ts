@@ -117,11 +117,16 @@ export async function runDebug(args: string[], io: CliIo): Promise<number> {
     return await withInterrupt(io, async (signal) => {
       const o = await runScenario(s, {
         signal,
+        // A person at the console needs the guest's timers in real time (iPXE's Ctrl-B window, SYSLINUX's TIMEOUT).
+        realtime: true,
         // The gdb stub; with --gdb-wait QEMU's own -S holds the first instruction until gdb continues (no guest clock then: it would `cont`).
         ...(gdb !== null ? { machineExtra: { extraArgs: ['-gdb', `tcp:127.0.0.1:${gdb}`, ...(values['gdb-wait'] ? ['-S'] : [])], ...(values['gdb-wait'] ? { guestClock: false } : {}) } } : {}),
         session: {
           onSerial: (chunk) => void process.stdout.write(chunk),
-          onMachine: (m) => (machine = m),
+          onMachine: (m) => {
+            machine = m;
+            status(`QEMU is running${values['gdb-wait'] ? ` — paused at the first instruction: attach gdb and continue (gdb -ex 'target remote 127.0.0.1:${gdb}' -ex continue)` : ''}`);
+          },
           holdUntil: left,
           onVerdict: (v) => status(`the ladder is done: ${v.verdict.toUpperCase()}${v.failure ? ` at ${v.failure.stage} [${v.failure.code}]: ${v.failure.message}` : ''} — the guest keeps running; Ctrl-] leaves`),
         },

@@ -59,7 +59,7 @@ export interface BootSessionOptions {
    * QEMU exits; without it the session ends at the verdict.
    */
   holdUntil?: Promise<void>;
-  /** With holdUntil: called at the verdict, while the machine keeps running. */
+  /** With holdUntil (a person at the console): no time limit ends a stage and a prompt is no failure. Called at the verdict, while the machine keeps running. */
   onVerdict?: (v: Pick<TrackerResult, 'verdict' | 'failure'>) => void;
   /** Called the moment a stage passes or fails (live tables). */
   onStage?: (r: Readonly<StageResult>) => void;
@@ -123,6 +123,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     ...(o.promptWaitMs ? { promptMs: o.promptWaitMs + PROMPT_GRACE_MS } : {}),
     ...(icountShift !== null ? { guestStageMs: warpGuestLimits(icountShift) } : {}),
     ...(o.onStage ? { onStage: o.onStage } : {}),
+    ...(o.holdUntil ? { interactive: true } : {}),
   });
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
@@ -190,6 +191,12 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     resolveDone();
   };
   o.signal?.addEventListener('abort', onAbort);
+  // Leaving an attached console before the verdict ends the boot there.
+  let leftBeforeVerdict = false;
+  void o.holdUntil?.then(() => {
+    leftBeforeVerdict = !tracker.done;
+    resolveDone();
+  });
   try {
     machine = await Machine.start(
       { ...o.machine, image: o.image, startedAt: t0, ...(bootfileUrl ? { bootfileUrl } : {}), ...(net ? { wrapper: net.wrapper, startGate: net.ready } : {}) },
@@ -275,6 +282,10 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     for (const st of result.stages) if (st.status === 'failed') Object.assign(st, { status: 'not-reached', evidence: ['interrupted before this stage finished'] });
     result.verdict = 'error';
     result.endedBy = 'aborted (Ctrl-C)';
+  }
+  if (leftBeforeVerdict && !abortedBeforeVerdict) {
+    result.endedBy = 'left the console (Ctrl-]) before the verdict';
+    if (result.failure) result.failure = { ...result.failure, message: `left the console while the boot was waiting for ${result.failure.stage}`, hint: 'the run was ended by the user, not by the guest' };
   }
   const wallMs = now();
   notes.push(...payloadNotes(ledger(), reader.text()));
