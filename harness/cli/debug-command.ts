@@ -1,5 +1,4 @@
 import { existsSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BootchainError } from '../errors.ts';
@@ -7,11 +6,13 @@ import type { Machine } from '../machine/index.ts';
 import { loadScenario, type LoadedScenario } from '../scenario/catalog.ts';
 import type { ScenarioDefinition, ScenarioHost } from '../scenario/define.ts';
 import { runScenario } from '../scenario/run-scenario.ts';
+import { LEFT_CONSOLE } from '../scenario/boot-session.ts';
 import { formatStageRow, formatStageTable } from '../stages/index.ts';
 import { ALL_STAGE_TITLES } from '../stages/chains.ts';
 import { STAGE_IDS, type StageResult } from '../stages/ladder.ts';
 import { parseHostFlags } from './boot-command.ts';
 import { withInterrupt } from './interrupt.ts';
+import { GdbForward } from './gdb-forward.ts';
 import type { CliIo } from './io.ts';
 
 /** Ctrl-] (GS), the byte telnet, virsh and QEMU's own console leave on. */
@@ -35,17 +36,6 @@ function splitGdb(args: string[]): { rest: string[]; gdb: number | null } {
     gdb = port;
   }
   return { rest, gdb };
-}
-
-/** Fails (exit 2, nothing started) when 127.0.0.1:PORT is taken, rather than letting QEMU die on it. */
-async function assertPortFree(port: number): Promise<void> {
-  await new Promise<void>((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', (e: NodeJS.ErrnoException) =>
-      fail(new BootchainError('GDB_PORT_IN_USE', `--gdb ${port}: 127.0.0.1:${port} is already in use${e.code === 'EADDRINUSE' ? '' : ` (${e.code})`}`, `pick a free port (--gdb ${port + 1}) or stop what listens there (ss -ltnp 'sport = :${port}')`)),
-    );
-    srv.listen(port, '127.0.0.1', () => srv.close(() => ok()));
-  });
 }
 
 /** An image file as a one-off scenario: the default chain route, `--host` names, `--expect` as the target. */
@@ -93,7 +83,8 @@ export async function runDebug(args: string[], io: CliIo): Promise<number> {
   if (!stageIds.includes(expectStage)) throw new BootchainError('USAGE', `--expect "${expectStage}" is not a stage`, `stages: ${stageIds.join(', ')}`);
   const pauseAt = values['pause-at'];
   if (pauseAt !== undefined && !stageIds.includes(pauseAt)) throw new BootchainError('USAGE', `--pause-at "${pauseAt}" is not a stage`, `stages: ${stageIds.join(', ')}`);
-  if (gdb !== null) await assertPortFree(gdb);
+  // Listening on the port is the check that it is free: a port in use is exit 2 before anything starts.
+  const forward = gdb !== null ? await GdbForward.open(gdb) : null;
 
   const status = (line: string): void => void process.stderr.write(`\r\n\x1b[2m[bootchain]\x1b[0m ${line}\r\n`);
   let machine: Machine | null = null;
@@ -120,7 +111,7 @@ export async function runDebug(args: string[], io: CliIo): Promise<number> {
         // A person at the console needs the guest's timers in real time (iPXE's Ctrl-B window, SYSLINUX's TIMEOUT).
         realtime: true,
         // The gdb stub; with --gdb-wait QEMU's own -S holds the first instruction until gdb continues (no guest clock then: it would `cont`).
-        ...(gdb !== null ? { machineExtra: { extraArgs: ['-gdb', `tcp:127.0.0.1:${gdb}`, ...(values['gdb-wait'] ? ['-S'] : [])], ...(values['gdb-wait'] ? { guestClock: false } : {}) } } : {}),
+        ...(forward ? { machineExtra: { extraArgs: [...forward.qemuArgs(), ...(values['gdb-wait'] ? ['-S'] : [])], ...(values['gdb-wait'] ? { guestClock: false } : {}) } } : {}),
         session: {
           onSerial: (chunk) => void process.stdout.write(chunk),
           onMachine: (m) => {
@@ -145,9 +136,11 @@ export async function runDebug(args: string[], io: CliIo): Promise<number> {
       status(`verdict: ${r.verdict.toUpperCase()} (${r.endedBy})${o.problems.length ? `; ${o.problems.join('; ')}` : ''}`);
       process.stderr.write(formatStageTable(r.stages, r.failure).replaceAll('\n', '\r\n') + '\r\n');
       status(`artifacts: ${r.artifactsDir}`);
-      return o.ok ? 0 : r.verdict === 'error' ? 2 : 1;
+      // Leaving before the verdict is no pass (1), but no error of the host or QEMU either.
+      return o.ok ? 0 : r.verdict === 'error' && r.endedBy !== LEFT_CONSOLE ? 2 : 1;
     });
   } finally {
+    await forward?.close();
     stdin.off('data', onKey);
     stdin.setRawMode(false);
     stdin.pause();

@@ -79,6 +79,9 @@ export interface BootSessionResult extends TrackerResult {
   artifactsDir: string;
 }
 
+/** How a run ends when the person at an attached console leaves before the verdict. */
+export const LEFT_CONSOLE = 'left the console (Ctrl-]) before the verdict';
+
 const TICK_MS = 100;
 const GUEST_WAIT_POLL_MS = 5;
 /** How much longer than its TIMEOUT a SYSLINUX prompt may sit before it counts as waiting for a key. */
@@ -241,7 +244,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     verdictAtMs = now();
     if (tick) clearInterval(tick);
     // An attached console stays until the user leaves, QEMU ends or the run is interrupted.
-    if (o.holdUntil && !o.signal?.aborted) {
+    if (o.holdUntil && !o.signal?.aborted && !leftBeforeVerdict) {
       const m = machine;
       const v = tracker.result();
       o.onVerdict?.({ verdict: v.verdict, failure: v.failure });
@@ -283,9 +286,12 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     result.verdict = 'error';
     result.endedBy = 'aborted (Ctrl-C)';
   }
+  // Leaving the console ends the boot the way Ctrl-C does: QEMU's exit is ours, not the guest's failure.
   if (leftBeforeVerdict && !abortedBeforeVerdict) {
-    result.endedBy = 'left the console (Ctrl-]) before the verdict';
-    if (result.failure) result.failure = { ...result.failure, message: `left the console while the boot was waiting for ${result.failure.stage}`, hint: 'the run was ended by the user, not by the guest' };
+    result.failure = null;
+    for (const st of result.stages) if (st.status === 'failed') Object.assign(st, { status: 'not-reached', evidence: ['left the console before this stage finished'] });
+    result.verdict = 'error';
+    result.endedBy = LEFT_CONSOLE;
   }
   const wallMs = now();
   notes.push(...payloadNotes(ledger(), reader.text()));

@@ -140,17 +140,17 @@ t.test('debug on a pseudo-terminal: type at boot:, gdb at the first instruction,
     `import { defineScenario } from 'bootchain';\nexport default defineScenario({ description: 'waits at boot: for a label', image: 'prompt', machine: { bootfile: '/boot.ipxe' }, routes: [{ path: '/boot.ipxe', template: '#!ipxe\\necho typed-and-chained \${marker}\\n', contentType: 'text/plain' }], expect: { pass: 'chain' } });\n`,
   );
   const bc = [process.execPath, join(pkg, 'bin', 'bootchain.js')];
-  const typed = await runOnPty([...bc, 'debug', 'prompt'], [{ wait: 'boot:', timeout: 120 }, { sleep: 0.3 }, { send: 'ipxe\r' }, { wait: 'the ladder is done', timeout: 120 }, { send: '\x1d' }], { cwd: proj });
+  const typed = await runOnPty([...bc, 'debug', 'prompt'], [{ wait: 'boot:', timeout: 120 }, { sleep: 0.3 }, { send: 'ipxe\r' }, { wait: 'the ladder is done', timeout: 120 }, { wait: 'typed-and-chained BOOTCHAIN-MARKER-prompt', timeout: 60 }, { send: '\x1d' }], { cwd: proj });
   t.equal(typed.failed_wait, null, `every step happened:\n${typed.output.slice(-3000)}`);
   t.equal(typed.exit, 0, typed.output.slice(-3000));
   t.match(typed.output, /boot: ipxe/, 'the typed label reached SYSLINUX (echoed on the console)');
-  t.match(typed.output, /typed-and-chained BOOTCHAIN-MARKER-prompt/, 'the guest booted on to the chained script');
+  t.match(typed.output, /the ladder is done: PASS[\s\S]*typed-and-chained BOOTCHAIN-MARKER-prompt/, 'the guest ran on after the verdict (the chained script printed), until Ctrl-]');
   t.match(typed.output, /\[bootchain\].*config\s+ok/, 'the ladder is printed live beside the console');
   t.match(typed.output, /\[bootchain\].*ledger: GET 10\.0\.2\.2\/boot\.ipxe → 200/, 'and the ledger');
   const artifacts = /artifacts: (\S+)/.exec(typed.output)?.[1];
   t.ok(artifacts && readFileSync(join(artifacts, 'report.json'), 'utf8').includes('"verdict": "pass"'), `artifacts written as for boot (${artifacts})`);
-  // Processes only (other engineers' runs share /tmp): nothing may still name the project (QEMU's image, the CLI).
-  const left = probeLeftovers({ needles: [proj], tmpRoot: '/tmp', tmpBefore: new Set(readdirSync('/tmp')) });
+  // Processes only (other engineers' runs share /tmp, so its entries prove nothing): nothing may still name the project.
+  const left = probeLeftovers({ needles: [proj], tmpRoot: work, tmpBefore: new Set(readdirSync(work)) });
   t.ok(isClean(left), describeLeftovers(left));
 
   // --gdb-wait: QEMU holds the first instruction (the reset vector) until gdb continues; --pause-at stops the guest (QMP stop).
@@ -159,7 +159,7 @@ t.test('debug on a pseudo-terminal: type at boot:, gdb at the first instruction,
     [...bc, 'debug', 'prompt', '--gdb', String(port), '--gdb-wait', '--pause-at', 'ipxe'],
     [
       { wait: 'QEMU is running', timeout: 120 },
-      { run: ['gdb', '-nx', '-batch', '-ex', `target remote 127.0.0.1:${port}`, '-ex', 'info registers eip cs', '-ex', 'detach'] },
+      { run: ['gdb', '-nx', '-batch', '-ex', `target remote 127.0.0.1:${port}`, '-ex', 'info registers rip cs', '-ex', 'detach'] },
       { wait: 'boot:', timeout: 120 },
       { send: 'ipxe\r' },
       { wait: 'guest paused after stage ipxe', timeout: 120 },
@@ -170,9 +170,11 @@ t.test('debug on a pseudo-terminal: type at boot:, gdb at the first instruction,
   );
   t.equal(gdb.failed_wait, null, `every step happened:\n${gdb.output.slice(-3000)}\n${JSON.stringify(gdb.runs)}`);
   t.match(gdb.output, new RegExp(`gdb -ex 'target remote 127\\.0\\.0\\.1:${port}'`), 'the exact gdb command is printed');
-  t.match(gdb.runs[0]?.output, /eip\s+0xfff0[\s\S]*cs\s+0xf000/, 'gdb found the CPU at the reset vector f000:fff0 (nothing ran before it attached)');
+  t.match(gdb.runs[0]?.output, /rip\s+0xfff0[\s\S]*cs\s+0xf000/, 'gdb found the CPU at the reset vector f000:fff0 (nothing ran before it attached)');
   t.notMatch(gdb.output, /typed-and-chained/, 'paused after ipxe: the guest never reached the chained script');
   t.equal(gdb.exit, 1, 'left before the ladder finished: not a pass');
-  const after = probeLeftovers({ needles: [proj, `tcp:127.0.0.1:${port}`], tmpRoot: '/tmp', tmpBefore: new Set(readdirSync('/tmp')) });
+  t.match(gdb.output, /verdict: ERROR \(left the console \(Ctrl-\]\) before the verdict\)/, 'the verdict says the run was left, not that the guest failed');
+  const after = probeLeftovers({ needles: [proj, 'gdb.sock'], tmpRoot: work, tmpBefore: new Set(readdirSync(work)) });
+  t.notOk(await execa('ss', ['-Hltn', `sport = :${port}`]).then((r) => r.stdout.trim()), `nothing listens on ${port} any more`);
   t.ok(isClean(after), describeLeftovers(after));
 });
