@@ -43,6 +43,7 @@ t.test('npm pack, then npm install --save-dev the tarball in a fresh project', a
   const pack = await execa('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT });
   const packed = JSON.parse(pack.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const files = packed[0]!.files.map((f) => f.path);
+  t.ok(files.includes('types/harness/index.d.ts'), 'with the declarations of the public entry (prepack)');
   t.ok(files.includes('bin/bootchain.js') && files.includes('harness/cli/main.ts') && files.includes('scenarios/external-script.ts') && files.includes('images/hypersolid-cloud/extlinux/extlinux.conf'), 'the tarball ships the CLI, its sources, the example scenarios and images');
   t.same(files.filter((f) => f.startsWith('test/') || f.includes('fixtures') || f === 'bin/run-tests.js'), [], 'no tests or fixtures in the tarball');
   mkdirSync(proj);
@@ -58,6 +59,16 @@ t.test('init, doctor, test: the project\'s scenario boots green under TAP; the p
   const init = await npx(['init']);
   t.equal(init.exitCode, 0, init.all);
   t.match(init.stdout, /wrote bootchain\.config\.ts[\s\S]*wrote boot-tests\/example\.ts[\s\S]*wrote \.github\/workflows\/bootchain\.yml/);
+  // Typed: the project's config and scenario type-check against the declarations the tarball ships (types/), and a wrong field does not.
+  writeFileSync(join(proj, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true }, include: ['bootchain.config.ts', 'boot-tests/**/*.ts'] }));
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const typed = await execa(process.execPath, [tsc, '-p', '.'], { cwd: proj, reject: false, all: true });
+  t.equal(typed.exitCode, 0, `tsc: ${typed.all}`);
+  const cfg = readFileSync(join(proj, 'bootchain.config.ts'), 'utf8');
+  writeFileSync(join(proj, 'bootchain.config.ts'), cfg.replace('jobs: 2', "jobs: 'two'"));
+  const untyped = await execa(process.execPath, [tsc, '-p', '.'], { cwd: proj, reject: false, all: true });
+  t.match(untyped.stdout, /bootchain\.config\.ts\(\d+,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/, 'a wrong field type is a type error in the config');
+  writeFileSync(join(proj, 'bootchain.config.ts'), cfg);
   const doctor = await npx(['doctor']);
   t.equal(doctor.exitCode, 0, doctor.all);
   t.match(doctor.stdout, /a boot can run here/);
