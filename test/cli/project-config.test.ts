@@ -98,3 +98,12 @@ t.test('debug without a terminal, and --gdb on a port in use: exit 2, nothing st
   t.match(wait.output, /--gdb-wait needs --gdb \[PORT\]/);
   t.same(tree(dir), before, 'nothing left behind (no artifacts folder)');
 });
+
+t.test('a "type": "module" project loads the same config and scenarios (ESM instead of CommonJS)', async (t) => {
+  const dir = t.testdir({ 'package.json': JSON.stringify({ name: 'my-esm-boot', version: '1.0.0', type: 'module' }), node_modules: {} });
+  symlinkSync(ROOT, join(dir, 'node_modules', 'bootchain'));
+  t.equal((await cli(dir, ['init'])).exitCode, 0);
+  const list = await cli(dir, ['list']);
+  t.equal(list.exitCode, 0, list.all);
+  t.match(list.stdout, /^example\s+example: images\/example boots/m);
+});
