@@ -95,6 +95,8 @@ export async function runDoctor(args: string[], io: CliIo): Promise<number> {
   const blocking = checks.filter((c) => !c.ok && c.required);
   const all = [...new Set(HOST_TOOLS.filter((t) => checks.some((c) => c.what === t.name && !c.ok)).map((t) => t.pkg))];
   if (all.length) io.out(`\nevery gap at once (as root): ${aptInstallCommand(all)}${values.fix ? '' : '\n  or: npx bootchain doctor --fix'}`);
-  io.out(blocking.length ? `\nno boot can run here: ${blocking.map((c) => c.what).join(', ')} missing` : '\na boot can run here' + (checks.some((c) => !c.ok) ? ' (the lines marked "miss" limit builds, chains or tests)' : ''));
+  const forBuilds = blocking.some((c) => !BOOT_NEEDS.has(c.what));
+  const why = !forBuilds ? '' : ws.config ? ` (needed to build the images of ${ws.config.imagesDir} that scenarios boot)` : ' (needed to build the images scenarios boot)';
+  io.out(blocking.length ? `\nno boot can run here: ${blocking.map((c) => c.what).join(', ')} missing${why}` : '\na boot can run here' + (checks.some((c) => !c.ok) ? ' (the lines marked "miss" limit builds, chains or tests)' : ''));
   return blocking.length ? 1 : 0;
 }
