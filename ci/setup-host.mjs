@@ -31,8 +31,9 @@ const TOOLS = [
   ['ip', null, 'iproute2'],
 ];
 
-// `--for-tests` adds what only the test suite needs: headless Chromium renders the HTML report.
-if (process.argv.includes('--for-tests')) TOOLS.push(['chromium', null, 'chromium']);
+// `--for-tests` adds what only the test suite needs: headless Chromium renders the HTML report; gdb attaches to
+// `bootchain debug --gdb`, and python3's pty module drives `debug` on a pseudo-terminal.
+if (process.argv.includes('--for-tests')) TOOLS.push(['chromium', null, 'chromium'], ['gdb', null, 'gdb'], ['python3', null, 'python3']);
 
 const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/local/sbin', '/usr/sbin', '/sbin'];
 const isExec = (p) => { try { fs.accessSync(p, fs.constants.X_OK); return fs.statSync(p).isFile(); } catch { return false; } };

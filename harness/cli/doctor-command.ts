@@ -87,6 +87,9 @@ export async function runDoctor(args: string[], io: CliIo): Promise<number> {
     const v = await execa('qemu-system-x86_64', ['--version'], { reject: false });
     qemu.detail = `${qemu.detail} (${String(v.stdout).split('\n')[0]})`;
   }
+  // For `bootchain debug --gdb` (attach with gdb); not needed for a boot.
+  const gdbAt = findCommand('gdb');
+  checks.push({ what: 'gdb (debug --gdb)', ok: gdbAt !== null, detail: gdbAt ?? 'missing', fix: gdbAt ? '' : aptInstallCommand(['gdb']), required: false });
   checks.push(existsSync('/usr/bin/chromium') || findCommand('chromium') ? { what: 'chromium (HTML report test)', ok: true, detail: findCommand('chromium') ?? '/usr/bin/chromium', fix: '', required: false } : { what: 'chromium (HTML report test)', ok: false, detail: 'missing', fix: aptInstallCommand(['chromium']), required: false });
   if (findCommand('unshare') && findCommand('ip')) checks.push(await probeNamespaces());
   if (qemu?.ok) checks.push(await probeKvm());
