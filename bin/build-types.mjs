@@ -11,7 +11,14 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'types');
 rmSync(out, { recursive: true, force: true });
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+} catch {
+  // A git-URL install packs without devDependencies: the package works, only its declarations are missing.
+  console.error('types: typescript is not installed, no declarations written (editors then see no types for bootchain)');
+  process.exit(0);
+}
 execFileSync(process.execPath, [tsc, 'harness/index.ts', '--declaration', '--emitDeclarationOnly', '--outDir', 'types', '--rootDir', '.',
   '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--strict', '--exactOptionalPropertyTypes', '--noUncheckedIndexedAccess',
   '--verbatimModuleSyntax', '--allowImportingTsExtensions', '--rewriteRelativeImportExtensions', '--resolveJsonModule', '--skipLibCheck', '--types', 'node'], { cwd: root, stdio: 'inherit' });
