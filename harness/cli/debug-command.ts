@@ -18,6 +18,8 @@ import type { CliIo } from './io.ts';
 /** Ctrl-] (GS), the byte telnet, virsh and QEMU's own console leave on. */
 const LEAVE = 0x1d;
 const DEFAULT_GDB_PORT = 1234;
+/** How long a status line waits for the guest to end its line before it goes out anyway. */
+const STATUS_WAIT_MS = 300;
 
 /** `--gdb` takes an optional port: `--gdb`, `--gdb 4321` or `--gdb=4321`. */
 function splitGdb(args: string[]): { rest: string[]; gdb: number | null } {
@@ -86,7 +88,31 @@ export async function runDebug(args: string[], io: CliIo): Promise<number> {
   // Listening on the port is the check that it is free: a port in use is exit 2 before anything starts.
   const forward = gdb !== null ? await GdbForward.open(gdb) : null;
 
-  const status = (line: string): void => void process.stderr.write(`\r\n\x1b[2m[bootchain]\x1b[0m ${line}\r\n`);
+  // Status lines go between the guest's lines, not into them: while the guest is mid-line they wait for its
+  // line end, or for a moment of silence (a prompt such as `boot: ` never ends its line).
+  let midLine = false;
+  let queued: string[] = [];
+  let flushTimer: NodeJS.Timeout | null = null;
+  const flush = (): void => {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+    if (!queued.length) return;
+    process.stderr.write(`${midLine ? '\r\n' : ''}${queued.map((l) => `\x1b[2m[bootchain]\x1b[0m ${l}\r\n`).join('')}`);
+    queued = [];
+    midLine = false;
+  };
+  const status = (line: string): void => {
+    queued.push(line.replaceAll('\n', '\r\n'));
+    if (!midLine) flush();
+    else flushTimer ??= setTimeout(flush, STATUS_WAIT_MS);
+  };
+  const onSerial = (chunk: Buffer): void => {
+    process.stdout.write(chunk);
+    const last = chunk[chunk.length - 1];
+    // Only a line feed ends a line: a lone carriage return (progress output) leaves the cursor on the guest's line.
+    midLine = last !== 0x0a;
+    if (!midLine && queued.length) flush();
+  };
   let machine: Machine | null = null;
   let leave!: () => void;
   const left = new Promise<void>((r) => (leave = r));
@@ -100,7 +126,7 @@ export async function runDebug(args: string[], io: CliIo): Promise<number> {
     machine?.sendSerial(d);
   };
   status(`debug ${s.name}: the guest's serial console is on this terminal; type to it, Ctrl-] leaves`);
-  if (gdb !== null) status(`gdb stub on 127.0.0.1:${gdb}${values['gdb-wait'] ? ' — the guest waits at its first instruction until gdb continues' : ''}; attach with:\r\n  gdb -ex 'target remote 127.0.0.1:${gdb}'`);
+  if (gdb !== null) status(`gdb stub on 127.0.0.1:${gdb}${values['gdb-wait'] ? ' — the guest waits at its first instruction until gdb continues' : ''}; attach with:\n  gdb -ex 'target remote 127.0.0.1:${gdb}'`);
   stdin.setRawMode(true);
   stdin.resume();
   stdin.on('data', onKey);
@@ -113,7 +139,7 @@ export async function runDebug(args: string[], io: CliIo): Promise<number> {
         // The gdb stub; with --gdb-wait QEMU's own -S holds the first instruction until gdb continues (no guest clock then: it would `cont`).
         ...(forward ? { machineExtra: { extraArgs: [...forward.qemuArgs(), ...(values['gdb-wait'] ? ['-S'] : [])], ...(values['gdb-wait'] ? { guestClock: false } : {}) } } : {}),
         session: {
-          onSerial: (chunk) => void process.stdout.write(chunk),
+          onSerial,
           onMachine: (m) => {
             machine = m;
             status(`QEMU is running${values['gdb-wait'] ? ` — paused at the first instruction: attach gdb and continue (gdb -ex 'target remote 127.0.0.1:${gdb}' -ex continue)` : ''}`);
@@ -133,6 +159,9 @@ export async function runDebug(args: string[], io: CliIo): Promise<number> {
         },
       });
       const r = o.result;
+      flush();
+      if (midLine) process.stderr.write('\r\n');
+      midLine = false;
       status(`verdict: ${r.verdict.toUpperCase()} (${r.endedBy})${o.problems.length ? `; ${o.problems.join('; ')}` : ''}`);
       process.stderr.write(formatStageTable(r.stages, r.failure).replaceAll('\n', '\r\n') + '\r\n');
       status(`artifacts: ${r.artifactsDir}`);
@@ -140,6 +169,7 @@ export async function runDebug(args: string[], io: CliIo): Promise<number> {
       return o.ok ? 0 : r.verdict === 'error' && r.endedBy !== LEFT_CONSOLE ? 2 : 1;
     });
   } finally {
+    flush();
     await forward?.close();
     stdin.off('data', onKey);
     stdin.setRawMode(false);
