@@ -31,9 +31,10 @@ const TOOLS = [
   ['ip', null, 'iproute2'],
 ];
 
-// `--for-tests` adds what only the test suite needs: headless Chromium renders the HTML report, and
-// junitparser (a real JUnit consumer) reads back the JUnit files bootchain writes.
-if (process.argv.includes('--for-tests')) TOOLS.push(['chromium', null, 'chromium'], ['junitparser', '/usr/lib/python3/dist-packages/junitparser/__init__.py', 'python3-junitparser']);
+// `--for-tests` adds what only the test suite needs: headless Chromium renders the HTML report; junitparser (a
+// real JUnit consumer) reads back the JUnit files bootchain writes; gdb attaches to `bootchain debug --gdb`, and
+// python3's pty module drives `debug` on a pseudo-terminal.
+if (process.argv.includes('--for-tests')) TOOLS.push(['chromium', null, 'chromium'], ['junitparser', '/usr/lib/python3/dist-packages/junitparser/__init__.py', 'python3-junitparser'], ['gdb', null, 'gdb'], ['python3', null, 'python3']);
 
 const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), '/usr/local/sbin', '/usr/sbin', '/sbin'];
 const isExec = (p) => { try { fs.accessSync(p, fs.constants.X_OK); return fs.statSync(p).isFile(); } catch { return false; } };

@@ -2,6 +2,8 @@
 export { defineScenario } from './scenario/define.ts';
 export type * from './scenario/define.ts';
 export { defineImage } from './image/types.ts';
+export { defineConfig } from './project/config.ts';
+export type { BootchainConfig } from './project/config.ts';
 export type { ImageDefinition, ImageLayout, DiskMap } from './image/types.ts';
 export { STAGE_IDS } from './stages/ladder.ts';
 export type { StageId, StageResult, FailureInfo, Verdict } from './stages/ladder.ts';

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { BootchainError, formatError, isBootchainError } from '../errors.ts';
 import { buildImage, DEFAULT_IMAGE } from '../image/build-image.ts';
 import { formatLayoutTable } from '../image/layout-table.ts';
+import { imagesDirFor, workspace } from '../project/workspace.ts';
 
 export const BUILD_USAGE = 'usage: bootchain build [NAME] [--no-cache] [--no-gzip|--gzip] [--images DIR] [--dist DIR]';
 
@@ -35,8 +36,8 @@ export async function runBuild(args: string[], io: { out: (s: string) => void; e
       {
         name,
         noCache: values['no-cache'] === true,
-        ...(values.images ? { imagesDir: values.images } : {}),
-        ...(values.dist ? { distDir: values.dist } : {}),
+        ...(values.images ? { imagesDir: values.images } : imagesDirFor(name, false) ? { imagesDir: imagesDirFor(name, false)! } : {}),
+        ...(values.dist ? { distDir: values.dist } : workspace().config ? { distDir: workspace().distDir } : {}),
         ...(values['no-gzip'] ? { gzip: false } : values.gzip ? { gzip: true } : {}),
       },
       (line) => io.out(line),

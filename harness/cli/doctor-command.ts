@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
-import { aptInstallCommand, findCommand, HOST_TOOLS } from '../image/host-tools.ts';
+import { parseArgs } from 'node:util';
+import { aptInstallCommand, clearCommandCache, findCommand, HOST_TOOLS } from '../image/host-tools.ts';
+import { BootchainError } from '../errors.ts';
+import { workspace } from '../project/workspace.ts';
 import { confineArgs } from '../machine/build-argv.ts';
 import { qemuUserFor } from '../machine/qemu-user.ts';
 import { openPrivateNetwork } from '../network/private-network.ts';
@@ -19,6 +22,12 @@ interface Check {
 
 /** Tools a boot cannot run without (the rest serve builds, chains, lint or tests). */
 const BOOT_NEEDS = new Set(['qemu-system-x86_64', 'bios.bin', 'debugfs', 'unshare']);
+/**
+ * What building an image with the seed's layout needs (GPT, gptmbr.bin, EXTLINUX on ext2, Debian's ipxe.lkrn):
+ * required too where scenarios build their images — bootchain's own checkout, or a project whose config names
+ * an `images` folder. A project that only boots prebuilt files (no `images`) can boot without them.
+ */
+const SEED_BUILD_NEEDS = new Set(['sfdisk', 'mke2fs', 'e2fsck', 'debugfs', 'extlinux', 'mount', 'gptmbr.bin', 'ipxe.lkrn']);
 
 /** A real probe of a private network (namespace, holder, stubs): the boot's default. */
 async function probeNamespaces(): Promise<Check> {
@@ -69,23 +78,44 @@ async function probeConfinement(): Promise<Check> {
 }
 
 /** `bootchain doctor`: every host requirement, what fixes each gap; exit 0 when a boot can run. */
-export async function runDoctor(_args: string[], io: CliIo): Promise<number> {
-  const checks: Check[] = [];
-  for (const t of HOST_TOOLS) {
-    const where = t.path ? (existsSync(t.path) ? t.path : null) : findCommand(t.name);
-    checks.push({ what: t.name, ok: where !== null, detail: where ?? 'missing', fix: where ? '' : aptInstallCommand([t.pkg]), required: BOOT_NEEDS.has(t.name) });
+export async function runDoctor(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { fix: { type: 'boolean', default: false } } });
+  const ws = workspace();
+  const builds = ws.config === null || ws.config.imagesDir !== null;
+  const toolChecks = (): Check[] =>
+    HOST_TOOLS.map((t) => {
+      const where = t.path ? (existsSync(t.path) ? t.path : null) : findCommand(t.name);
+      return { what: t.name, ok: where !== null, detail: where ?? 'missing', fix: where ? '' : aptInstallCommand([t.pkg]), required: BOOT_NEEDS.has(t.name) || (builds && SEED_BUILD_NEEDS.has(t.name)) };
+    });
+  let checks: Check[] = toolChecks();
+  // --fix (CI, as root): install every missing package in one apt-get, then look again.
+  const missingPkgs = [...new Set(HOST_TOOLS.filter((t) => checks.some((c) => c.what === t.name && !c.ok)).map((t) => t.pkg))];
+  if (values.fix && missingPkgs.length) {
+    if (process.getuid?.() !== 0) throw new BootchainError('DOCTOR_FIX_NEEDS_ROOT', `doctor --fix installs Debian packages (${missingPkgs.join(' ')}) and needs root`, `run as root: ${aptInstallCommand(missingPkgs)}`);
+    io.err(`installing: ${missingPkgs.join(' ')}`);
+    const r = await execa('sh', ['-c', aptInstallCommand(missingPkgs)], { reject: false, all: true, env: { DEBIAN_FRONTEND: 'noninteractive' } });
+    if (r.exitCode !== 0) io.err(`apt-get failed (exit ${r.exitCode}):\n${String(r.all).split('\n').slice(-15).join('\n')}`);
+    clearCommandCache();
+    checks = toolChecks();
   }
   const qemu = checks.find((c) => c.what === 'qemu-system-x86_64');
   if (qemu?.ok) {
     const v = await execa('qemu-system-x86_64', ['--version'], { reject: false });
     qemu.detail = `${qemu.detail} (${String(v.stdout).split('\n')[0]})`;
   }
+  // For `bootchain debug --gdb` (attach with gdb); not needed for a boot.
+  const gdbAt = findCommand('gdb');
+  checks.push({ what: 'gdb (debug --gdb)', ok: gdbAt !== null, detail: gdbAt ?? 'missing', fix: gdbAt ? '' : aptInstallCommand(['gdb']), required: false });
   checks.push(existsSync('/usr/bin/chromium') || findCommand('chromium') ? { what: 'chromium (HTML report test)', ok: true, detail: findCommand('chromium') ?? '/usr/bin/chromium', fix: '', required: false } : { what: 'chromium (HTML report test)', ok: false, detail: 'missing', fix: aptInstallCommand(['chromium']), required: false });
   if (findCommand('unshare') && findCommand('ip')) checks.push(await probeNamespaces());
   if (qemu?.ok) checks.push(await probeConfinement(), await probeKvm());
   const w = Math.max(...checks.map((c) => c.what.length));
   for (const c of checks) io.out(`${c.ok ? 'ok  ' : c.required ? 'FAIL' : 'miss'}  ${c.what.padEnd(w)}  ${c.detail}${c.ok || !c.fix ? '' : `\n      fix: ${c.fix}`}`);
   const blocking = checks.filter((c) => !c.ok && c.required);
-  io.out(blocking.length ? `\nno boot can run here: ${blocking.map((c) => c.what).join(', ')} missing` : '\na boot can run here' + (checks.some((c) => !c.ok) ? ' (the lines marked "miss" limit builds, chains or tests)' : ''));
+  const all = [...new Set(HOST_TOOLS.filter((t) => checks.some((c) => c.what === t.name && !c.ok)).map((t) => t.pkg))];
+  if (all.length) io.out(`\nevery gap at once (as root): ${aptInstallCommand(all)}${values.fix ? '' : '\n  or: npx bootchain doctor --fix'}`);
+  const forBuilds = blocking.some((c) => !BOOT_NEEDS.has(c.what));
+  const why = !forBuilds ? '' : ws.config ? ` (needed to build the images of ${ws.config.imagesDir} that scenarios boot)` : ' (needed to build the images scenarios boot)';
+  io.out(blocking.length ? `\nno boot can run here: ${blocking.map((c) => c.what).join(', ')} missing${why}` : '\na boot can run here' + (checks.some((c) => !c.ok) ? ' (the lines marked "miss" limit builds, chains or tests)' : ''));
   return blocking.length ? 1 : 0;
 }

@@ -1,6 +1,8 @@
 import { formatError } from '../errors.ts';
 import { processIo, type CliIo } from './io.ts';
 import { sweepLeftovers } from '../leftovers.ts';
+import { findConfigFile, loadConfig } from '../project/config.ts';
+import { useConfig } from '../project/workspace.ts';
 
 const USAGE = `usage: bootchain <command> [options]
 
@@ -15,6 +17,11 @@ commands:
       [--memory MiB] [--realtime] [--json | --tap] [--junit FILE] [--html FILE] [--write-baseline DIR] [--baseline DIR]
                           run scenarios with a live stage table (all when no name)
   start                   build the default image and boot it through every stage
+  init                    scaffold bootchain.config.ts, an example scenario and a CI workflow in this project
+  test [--scenario NAME]... [--reporter tap|junit] [--reporter-file FILE] [--jobs N] [--tag TAG]
+                          your scenarios as tests: TAP (default) or JUnit XML on stdout (or --reporter-file)
+  debug IMAGE|SCENARIO    the boot with the serial console on this terminal (Ctrl-] leaves)
+        [--gdb [PORT]] [--gdb-wait] [--pause-at STAGE] [--expect STAGE] [--host NAME=DIR|down|blackhole]...
   lint IMAGE [--json]     check an image statically (MBR, GPT, VBR, ldlinux, config, iPXE script) without booting
   repro BUNDLE            rerun a failed boot from its reproducer bundle (artifacts/<run>/repro or repro.tar.gz)
   bench [--only build|boot|network|os|jobs|scenarios] [--runs N]
@@ -22,8 +29,12 @@ commands:
   merge-reports FILE|DIR... [--junit FILE] [--json FILE] [--html FILE] [--artifacts-under DIR]...
                           merge the run --json summaries of CI shards into one summary, one JUnit file and
                           one HTML index (each run's report found where it is, or under --artifacts-under)
-  doctor                  check every host requirement (a real namespace and KVM probe) and print the fix for each gap
-  list                    list the scenarios
+  doctor [--fix]          check every host requirement (a real namespace and KVM probe) and print the fix for each gap
+                          (--fix, as root: apt-get install what is missing)
+  list [--examples]       list the scenarios (--examples: bootchain's own, runnable as bootchain:NAME)
+
+In a project with bootchain.config.ts (found from the current folder upwards), scenarios come from its
+\`scenarios\` folder and images from its \`images\` folder; bootchain's own scenarios run as bootchain:NAME.
   help                    this text
 
 exit codes: 0 every expected stage passed, 1 the boot (or a scenario) failed, 2 error (bad input, host, QEMU)`;
@@ -41,7 +52,13 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./bench-command.ts')).runBench,
   doctor: async () => (await import('./doctor-command.ts')).runDoctor,
   'merge-reports': async () => (await import('./merge-reports-command.ts')).runMergeReports,
+  init: async () => (await import('./init-command.ts')).runInit,
+  test: async () => (await import('./test-command.ts')).runTest,
+  debug: async () => (await import('./debug-command.ts')).runDebug,
 };
+
+/** Commands that read the project's config (its scenarios, images, artifacts folders). */
+const USES_PROJECT = new Set(['build', 'boot', 'run', 'start', 'list', 'test', 'debug', 'repro', 'doctor']);
 
 /** Entry point: returns the process exit code; only this layer writes to the terminal. */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
@@ -56,11 +73,15 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return 2;
   }
   // A harness killed by SIGKILL could not clean up: its temp dirs are removed now, and the user told.
-  if (cmd === 'boot' || cmd === 'run' || cmd === 'start' || cmd === 'build') {
+  if (cmd === 'boot' || cmd === 'run' || cmd === 'start' || cmd === 'build' || cmd === 'test' || cmd === 'debug') {
     const swept = sweepLeftovers();
     if (swept.length) io.err(`cleaned up ${swept.length} temp dir(s) left by a killed bootchain run: ${swept.join(', ')}`);
   }
   try {
+    if (USES_PROJECT.has(cmd)) {
+      const file = findConfigFile();
+      useConfig(file ? await loadConfig(file) : null);
+    }
     return await (await load())(rest, io);
   } catch (e) {
     // util.parseArgs rejects unknown or malformed flags: that is a usage error, not a crash.

@@ -15,6 +15,7 @@ import type { CliIo } from './io.ts';
 import { locateReports, renderRunIndex, toJUnit, type RunSummaryEntry } from '../report/run-summary.ts';
 import { TapWriter } from '../report/tap.ts';
 import { ledgerLine, scenarioAssertions } from '../scenario/assertions.ts';
+import { EXAMPLE_PREFIX, exampleScenariosDir, workspace } from '../project/workspace.ts';
 
 export async function runRun(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: {
@@ -105,9 +106,9 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
   return errored ? 2 : failed ? 1 : 0;
 }
 
-/** `--jobs N` (default: the number of cores). */
-function parseJobs(v: string | undefined): number {
-  if (v === undefined) return Math.max(1, availableParallelism());
+/** `--jobs N` (default: the config's `jobs`, else the number of cores). */
+export function parseJobs(v: string | undefined): number {
+  if (v === undefined) return workspace().config?.jobs ?? Math.max(1, availableParallelism());
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new BootchainError('USAGE', `--jobs must be a whole number 1..64, got "${v}"`, 'e.g. --jobs 2 (the default is the number of cores)');
   return n;
@@ -132,10 +133,15 @@ async function pool<T>(items: readonly T[], n: number, fn: (t: T) => Promise<voi
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
 }
 
-export async function runList(_args: string[], io: CliIo): Promise<number> {
-  for (const n of await listScenarioNames()) {
-    const s = await loadScenario(n);
-    io.out(`${n.padEnd(28)} ${s.def.description}`);
+export async function runList(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { examples: { type: 'boolean', default: false } } });
+  const ws = workspace();
+  // In a project, --examples lists bootchain's own scenarios under the names they run by (bootchain:NAME).
+  const examples = values.examples && ws.config !== null;
+  const prefix = examples ? EXAMPLE_PREFIX : '';
+  for (const n of await listScenarioNames(examples ? exampleScenariosDir() : undefined)) {
+    const s = await loadScenario(prefix + n);
+    io.out(`${(prefix + n).padEnd(28)} ${s.def.description}`);
     for (const c of s.def.matrix ? expandCells(s) : []) io.out(`  ${c.name}${c.expectedFailure ? ` (expected to fail: ${c.expectedFailure})` : ''}`);
   }
   return 0;

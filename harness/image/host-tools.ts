@@ -62,6 +62,11 @@ export function findCommand(name: string, env: NodeJS.ProcessEnv = process.env):
   return hit;
 }
 
+/** Forgets looked-up commands (after packages were installed). */
+export function clearCommandCache(): void {
+  found.clear();
+}
+
 /** Install command for a set of Debian packages. */
 export function aptInstallCommand(pkgs: readonly string[]): string {
   return `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${[...new Set(pkgs)].join(' ')}`;

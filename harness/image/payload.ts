@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { BootchainError } from '../errors.ts';
 import { runTool } from '../run-tool.ts';
+import { workspace } from '../project/workspace.ts';
 
 /**
  * The OS at the end of the chain that bootchain builds itself, once, cached like images: a Linux kernel
@@ -26,7 +27,7 @@ const INIT = `#!/bin/busybox sh
 /bin/busybox poweroff -f
 `;
 
-const CACHE = (): string => resolve(process.env['BOOTCHAIN_CACHE'] ?? '.cache', 'payload');
+const CACHE = (): string => join(workspace().cacheDir, 'payload');
 
 /** Returns the cached payload, building it first when absent (needs apt-get download: Debian's mirror). */
 export async function ensurePayload(log: (l: string) => void = () => {}): Promise<Payload> {

@@ -4,13 +4,14 @@
 // cannot be read or written is ignored.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { workspace } from '../project/workspace.ts';
 import { lkrnFacts, lkrnInfo, type LkrnFacts, type LkrnInfo } from './ipxe-lkrn.ts';
 
 const FORMAT = 1;
 const memory = new Map<string, LkrnFacts>();
 
-const cacheDir = (): string => resolve(process.env['BOOTCHAIN_CACHE'] ?? '.cache', 'lkrn');
+const cacheDir = (): string => join(workspace().cacheDir, 'lkrn');
 
 function isFacts(x: unknown): x is LkrnFacts & { format: number } {
   const f = x as Partial<LkrnFacts & { format: number }> | null;

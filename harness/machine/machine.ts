@@ -286,6 +286,23 @@ export class Machine implements AsyncDisposable {
     }
   }
 
+  /** Bytes typed into the guest's serial port (its stdin: `-serial stdio`), for an attached console. */
+  sendSerial(data: Buffer | string): void {
+    if (!this.#proc || this.#hasExited || this.#closing) return;
+    this.#proc.stdin.write(data);
+  }
+
+  /** Stops the guest's CPUs (QMP `stop`); false when QMP is not up or QEMU has gone. */
+  async pause(): Promise<boolean> {
+    if (!this.#qmp || this.#hasExited || this.#closing) return false;
+    try {
+      await this.#qmp.execute('stop');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** QEMU's stderr without the disk-read trace lines. */
   stderrText(): string {
     return this.#stderrLines.join('\n');

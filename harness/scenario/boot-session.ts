@@ -62,6 +62,17 @@ export interface BootSessionBase {
    */
   reproBundle?: boolean | ((r: { verdict: BootSessionResult['verdict']; stages: BootSessionResult['stages']; failure: BootSessionResult['failure']; ledger: LedgerEntry[]; consoleText: string; report: BootReport }) => boolean);
   onEvent?: (e: BootEvent) => void;
+  /** Raw serial bytes as the guest writes them (an attached console). */
+  onSerial?: (chunk: Buffer) => void;
+  /** The running machine, once started (an attached console types into it, pauses it). */
+  onMachine?: (m: Machine) => void;
+  /**
+   * Keep the machine running after the verdict until this resolves (the user leaves an attached console) or
+   * QEMU exits; without it the session ends at the verdict.
+   */
+  holdUntil?: Promise<void>;
+  /** With holdUntil (a person at the console): no time limit ends a stage and a prompt is no failure. Called at the verdict, while the machine keeps running. */
+  onVerdict?: (v: Pick<TrackerResult, 'verdict' | 'failure'>) => void;
   /** Called the moment a stage passes or fails (live tables). */
   onStage?: (r: Readonly<StageResult>) => void;
   signal?: AbortSignal;
@@ -79,6 +90,9 @@ export interface BootSessionResult extends TrackerResult {
   argv: string[];
   artifactsDir: string;
 }
+
+/** How a run ends when the person at an attached console leaves before the verdict. */
+export const LEFT_CONSOLE = 'left the console (Ctrl-]) before the verdict';
 
 const TICK_MS = 100;
 const GUEST_WAIT_POLL_MS = 5;
@@ -135,6 +149,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
       ...(o.onStage ? { onStage: o.onStage } : {}),
       // QEMU waits paused until now (the facts were still being read): the stage limits start here.
       startedAtMs: now(),
+      ...(o.holdUntil ? { interactive: true } : {}),
     });
     for (const e of early.splice(0)) feed(e);
     return tracker;
@@ -212,6 +227,12 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   // The guest runs (QMP `cont`) once the stubs serve and the image facts are known: the tracker exists by then.
   const startGate = Promise.all([net?.ready, factsP.then(makeTracker)]);
   startGate.catch(() => undefined); // Machine.start awaits it; a failure before then must not go unhandled
+  // Leaving an attached console before the verdict ends the boot there.
+  let leftBeforeVerdict = false;
+  void o.holdUntil?.then(() => {
+    leftBeforeVerdict = !tracker?.done;
+    resolveDone();
+  });
   try {
     machine = await Machine.start(
       { ...o.machine, image: o.image, startedAt: t0, ...(bootfileUrl ? { bootfileUrl } : {}), ...(net ? { wrapper: net.wrapper, resolvConf: net.resolvConf } : {}), startGate },
@@ -219,6 +240,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
         onSerial: (chunk, atMs) => {
           lastSerialAt = atMs;
           reader.push(chunk, atMs);
+          o.onSerial?.(chunk);
         },
         onEvent: (e) => {
           if (e.kind === 'exit') {
@@ -230,6 +252,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
       },
       o.signal,
     );
+    o.onMachine?.(machine);
     // setImmediate: the tick runs after the I/O that is already waiting (serial, trace), never before it.
     tick = setInterval(
       () =>
@@ -254,6 +277,13 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     await done;
     verdictAtMs = now();
     if (tick) clearInterval(tick);
+    // An attached console stays until the user leaves, QEMU ends or the run is interrupted.
+    if (o.holdUntil && !o.signal?.aborted && !leftBeforeVerdict) {
+      const m = machine;
+      const v = tracker!.result();
+      o.onVerdict?.({ verdict: v.verdict, failure: v.failure });
+      await Promise.race([o.holdUntil, m.exited, new Promise<void>((r) => o.signal?.addEventListener('abort', () => r(), { once: true }))]);
+    }
     const early = failureShot ? await failureShot : null;
     if (early) screenshots.push({ label: 'screen at the failure', file: early });
     // And the screen as the guest left it at the end (QEMU may have exited already: then a note says so).
@@ -290,6 +320,13 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     for (const st of result.stages) if (st.status === 'failed') Object.assign(st, { status: 'not-reached', evidence: ['interrupted before this stage finished'] });
     result.verdict = 'error';
     result.endedBy = 'aborted (Ctrl-C)';
+  }
+  // Leaving the console ends the boot the way Ctrl-C does: QEMU's exit is ours, not the guest's failure.
+  if (leftBeforeVerdict && !abortedBeforeVerdict) {
+    result.failure = null;
+    for (const st of result.stages) if (st.status === 'failed') Object.assign(st, { status: 'not-reached', evidence: ['left the console before this stage finished'] });
+    result.verdict = 'error';
+    result.endedBy = LEFT_CONSOLE;
   }
   const wallMs = now();
   notes.push(...payloadNotes(ledger(), reader.text()));

@@ -72,7 +72,7 @@ export interface ScenarioMachine {
 /** Which image a scenario boots. */
 export type ScenarioImage =
   | string
-  /** A prebuilt image file, booted as it is (raw or .img.gz; relative to the scenario file, or absolute). */
+  /** A prebuilt image file, booted as it is (raw or .img.gz): absolute, or relative to the project (the folder of bootchain.config.ts; without a config, to the scenario file). */
   | { file: string }
   | {
       /** An image definition under images/. */

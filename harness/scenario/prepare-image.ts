@@ -5,6 +5,7 @@ import { access, mkdir, rename, open, rm } from 'node:fs/promises';
 import { join, resolve, basename } from 'node:path';
 import { runTool } from '../run-tool.ts';
 import { BootchainError } from '../errors.ts';
+import { workspace } from '../project/workspace.ts';
 import { inspectImage } from '../image/index.ts';
 import { readMappedFile, findFileRegion } from '../image/read-mapped-file.ts';
 import { parseSyslinuxConfig, ipxeScriptSource } from '../lint/extlinux-config.ts';
@@ -31,11 +32,11 @@ export interface LintResult {
   note?: string;
 }
 
-const CACHE_DIR = resolve(process.env.BOOTCHAIN_CACHE ?? '.cache');
 
 
 /** A .img.gz is decompressed once into the cache (sparse), keyed by the hash of the compressed file. */
 async function decompressed(gz: string): Promise<string> {
+  const CACHE_DIR = workspace().cacheDir;
   const out = join(CACHE_DIR, 'images', `${(await sha256File(gz)).slice(0, 24)}-${basename(gz, '.gz')}`);
   try {
     await access(out);

@@ -8,13 +8,14 @@ import { openPrivateNetwork, type VirtualHost } from '../network/private-network
 import type { DnsQueryEntry } from '../network/dns-stub.ts';
 import type { LoadedScenario } from './catalog.ts';
 import type { ScenarioRoute, LedgerExpectation, ScenarioDefinition, ImageCorruption } from './define.ts';
-import { runBootSession, type BootSessionResult } from './boot-session.ts';
+import { runBootSession, type BootSessionOptions, type BootSessionResult } from './boot-session.ts';
 import { prepareBootImage, rawImageFor } from './prepare-image.ts';
 import { newArtifactsDir } from '../report/artifacts.ts';
 import type { BootEvent, LedgerEntry } from '../events.ts';
 import { STAGE_IDS, type CoreStageId, type StageResult } from '../stages/ladder.ts';
 import type { StageDef } from '../stages/index.ts';
 import { containsText } from '../stages/stage-evidence.ts';
+import { imagesDirFor, workspace } from '../project/workspace.ts';
 
 const isCore = (id: string): boolean => (STAGE_IDS as readonly string[]).includes(id);
 
@@ -42,6 +43,10 @@ export interface RunScenarioOptions {
   memoryMiB?: number;
   /** Override the time-warp shift (-icount shift=N) the scenario runs with. */
   icountShift?: number;
+  /** An attached console (`bootchain debug`): serial bytes out, the machine, how long to keep it after the verdict. */
+  session?: Pick<BootSessionOptions, 'onSerial' | 'onMachine' | 'holdUntil' | 'onVerdict'>;
+  /** QEMU arguments after the scenario's own (e.g. a gdb stub), and whether the guest clock runs (off: QEMU's own -S waits for gdb). */
+  machineExtra?: { extraArgs?: string[]; guestClock?: boolean };
 }
 
 /** A port that stays the same for a scenario across runs (so its built image stays cached) when free. */
@@ -86,6 +91,13 @@ function toRouteDefs(routes: ScenarioRoute[] | undefined, file: string): RouteDe
   });
 }
 
+/** Where a scenario's image definition is read and built: the project's folders when a config is in use. */
+function dirsFor(name: string, example: boolean, distDir: string | undefined): { imagesDir?: string; distDir?: string } {
+  const imagesDir = imagesDirFor(name, example);
+  const dist = distDir ?? (workspace().config ? workspace().distDir : undefined);
+  return { ...(imagesDir ? { imagesDir } : {}), ...(dist ? { distDir: dist } : {}) };
+}
+
 /** Runs one scenario end to end: build (cached), boot, track, then check every expectation. */
 export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {}): Promise<ScenarioOutcome> {
   const def = s.def;
@@ -108,7 +120,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
     let deployed: { gz: string; diskBytes: number } | null = null;
     if (typeof def.image === 'object' && 'file' in def.image) {
       // A prebuilt image, as it is: nothing is built or changed.
-      imagePath = isAbsolute(def.image.file) ? def.image.file : resolve(dirname(s.file), def.image.file);
+      imagePath = isAbsolute(def.image.file) ? def.image.file : resolve(s.example ? dirname(s.file) : (workspace().config?.root ?? dirname(s.file)), def.image.file);
     } else {
       const img = typeof def.image === 'string' ? { name: def.image } : def.image;
       const overlay: Record<string, string> = {};
@@ -117,7 +129,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
       const outName = hasOverlay ? `scenario-${s.name}` : img.name;
       const deploy = 'deploy' in img ? img.deploy : undefined;
       const built = await withBuildLock(outName, () =>
-        buildImage({ name: img.name, overlay, gzip: deploy !== undefined, ...(hasOverlay ? { outName } : {}), ...(o.distDir ? { distDir: o.distDir } : {}) }, o.onLog),
+        buildImage({ name: img.name, overlay, gzip: deploy !== undefined, ...(hasOverlay ? { outName } : {}), ...dirsFor(img.name, s.example === true, o.distDir) }, o.onLog),
       );
       imagePath = built.imagePath;
       if (deploy) {
@@ -152,7 +164,8 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
         ...(def.machine?.diskBus ? { diskBus: def.machine.diskBus } : {}),
         ...(def.machine?.nicModel ? { nicModel: def.machine.nicModel } : {}),
         ...(def.machine?.machineType ? { machineType: def.machine.machineType } : {}),
-        ...(def.machine?.extraArgs ? { extraArgs: def.machine.extraArgs } : {}),
+        ...(def.machine?.extraArgs || o.machineExtra?.extraArgs ? { extraArgs: [...(def.machine?.extraArgs ?? []), ...(o.machineExtra?.extraArgs ?? [])] } : {}),
+        ...(o.machineExtra?.guestClock !== undefined ? { guestClock: o.machineExtra.guestClock } : {}),
         ...(def.machine?.network ? { network: def.machine.network } : {}),
         smbiosSerial: serial,
         ...(realtime ? { icountShift: null } : o.icountShift !== undefined ? { icountShift: o.icountShift } : def.machine?.icountShift !== undefined ? { icountShift: def.machine.icountShift } : {}),
@@ -175,6 +188,7 @@ export async function runScenario(s: LoadedScenario, o: RunScenarioOptions = {})
       ...(o.onEvent ? { onEvent: o.onEvent } : {}),
       ...(o.onStage ? { onStage: o.onStage } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
+      ...o.session,
     });
     problems ??= checkExpectations(s, result, serial);
     const prepared = await preparing;

@@ -32,6 +32,11 @@ export interface TrackerOptions {
   onStage?: (r: Readonly<StageResult>) => void;
   /** Wall ms (of the events' clock) at which the guest was let run: no-progress limits count from here (default 0). */
   startedAtMs?: number;
+  /**
+   * A person is at the console (`bootchain debug`): waiting is theirs to end. Prompts are not failures and no
+   * time limit ends a stage; evidence alone (passes, failure messages) decides.
+   */
+  interactive?: boolean;
 }
 
 export interface TrackerResult {
@@ -305,6 +310,7 @@ export class StageTracker {
     }
     const settle = this.opts.settleMs ?? 250;
     if (this.pending && atMs - this.pending.atMs >= settle) return this.finishFailure(this.pending.match, this.pending.atMs);
+    if (this.opts.interactive) return;
     if (this.prompt && atMs - this.prompt.atMs >= (this.opts.promptMs ?? 1000)) return this.finishFailure(this.prompt.match, this.prompt.atMs);
     // A prompt that is still within its own wait (PROMPT + TIMEOUT) is not a hang either.
     // Nor is a guest idling after a failure message that is still settling (it waits for a key, and under
