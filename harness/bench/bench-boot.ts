@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { buildQemuArgv, resolveMachineOptions } from '../machine/index.ts';
 import type { BootReport } from '../report/json-report.ts';
-import { median, ms, ratio, table } from './stats.ts';
+import { harnessShare, median, ms, ratio, sumCpu, table } from './stats.ts';
 
 const MARKER = 'BOOTCHAIN-BENCH-MARKER';
 
@@ -37,9 +37,9 @@ async function plainQemu(image: string, realtime: boolean, dir: string): Promise
 }
 
 /** `bootchain boot IMAGE --json` as a user runs it: a whole CLI process, start-up included. */
-async function harnessBoot(image: string, realtime: boolean): Promise<{ ms: number; report: BootReport }> {
+async function harnessBoot(image: string, realtime: boolean, cpuFile: string): Promise<{ ms: number; report: BootReport }> {
   const t0 = performance.now();
-  const r = await execa('node', ['bin/bootchain.js', 'boot', image, '--json', ...(realtime ? ['--realtime'] : [])], { reject: false });
+  const r = await execa('node', ['bin/bootchain.js', 'boot', image, '--json', ...(realtime ? ['--realtime'] : [])], { reject: false, env: { BOOTCHAIN_CPU_FILE: cpuFile } });
   const took = performance.now() - t0;
   if (r.exitCode !== 0) throw new Error(`bootchain boot failed (exit ${r.exitCode}): ${r.stderr.slice(-500)}`);
   return { ms: took, report: JSON.parse(r.stdout) as BootReport };
@@ -56,7 +56,7 @@ export async function benchBoot(log: (s: string) => void, runs = 3): Promise<voi
       const reports: BootReport[] = [];
       for (let i = 0; i < runs; i++) {
         plain.push(await plainQemu(image, realtime, dir));
-        const h = await harnessBoot(image, realtime);
+        const h = await harnessBoot(image, realtime, join(dir, `cpu-${realtime}.jsonl`));
         harness.push(h.ms);
         reports.push(h.report);
       }
@@ -72,6 +72,8 @@ export async function benchBoot(log: (s: string) => void, runs = 3): Promise<voi
           ],
         ),
       );
+      const cpu = sumCpu(await readFile(join(dir, `cpu-${realtime}.jsonl`), 'utf8'));
+      log(`CPU over the ${runs} boots: harness ${ms(cpu.harnessMs)} (the CLI and its helpers), QEMU ${ms(cpu.qemuMs)} → harness share ${harnessShare(cpu)}`);
       const rep = reports[harness.indexOf([...harness].sort((a, b) => a - b)[Math.floor(runs / 2)]!)] ?? reports[0]!;
       log('');
       // The guest clock's pace against wall time (moved here from the tests: a speed figure, not a pass/fail check).

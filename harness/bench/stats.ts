@@ -25,3 +25,27 @@ export function table(head: string[], rows: string[][]): string {
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
   return [line(head), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
 }
+
+/** CPU accounts the CLI appended to BOOTCHAIN_CPU_FILE (one JSON line per process), summed. */
+export interface CpuAccount {
+  /** The harness: the CLI process and every helper it ran (namespace holder, debugfs, …), QEMU excluded. */
+  harnessMs: number;
+  qemuMs: number;
+}
+
+export function sumCpu(text: string): CpuAccount {
+  let harnessMs = 0;
+  let qemuMs = 0;
+  for (const l of text.split('\n').filter(Boolean)) {
+    const a = JSON.parse(l) as { selfMs: number; childrenMs: number; qemuMs: number };
+    harnessMs += a.selfMs + a.childrenMs - a.qemuMs;
+    qemuMs += a.qemuMs;
+  }
+  return { harnessMs, qemuMs };
+}
+
+/** The harness's share of all CPU the run used, as a percentage. */
+export function harnessShare(a: CpuAccount): string {
+  const all = a.harnessMs + a.qemuMs;
+  return all > 0 ? `${((100 * a.harnessMs) / all).toFixed(1)}%` : 'n/a';
+}

@@ -24,7 +24,7 @@ commands:
         [--gdb [PORT]] [--gdb-wait] [--pause-at STAGE] [--expect STAGE] [--host NAME=DIR|down|blackhole]...
   lint IMAGE [--json]     check an image statically (MBR, GPT, VBR, ldlinux, config, iPXE script) without booting
   repro BUNDLE            rerun a failed boot from its reproducer bundle (artifacts/<run>/repro or repro.tar.gz)
-  bench [--only build|boot|network|os|jobs|scenarios] [--runs N]
+  bench [--only build|boot|entry|network|os|jobs|scenarios] [--runs N]
                           speed figures as ratios against baselines measured in the same run
   merge-reports FILE|DIR... [--junit FILE] [--json FILE] [--html FILE] [--artifacts-under DIR]...
                           merge the run --json summaries of CI shards into one summary, one JUnit file and
