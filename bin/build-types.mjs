@@ -19,7 +19,7 @@ try {
   console.error('types: typescript is not installed, no declarations written (editors then see no types for bootchain)');
   process.exit(0);
 }
-execFileSync(process.execPath, [tsc, 'harness/index.ts', '--declaration', '--emitDeclarationOnly', '--outDir', 'types', '--rootDir', '.',
+execFileSync(process.execPath, [tsc, 'harness/index.ts', 'harness/define.ts', '--declaration', '--emitDeclarationOnly', '--outDir', 'types', '--rootDir', '.',
   '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--strict', '--exactOptionalPropertyTypes', '--noUncheckedIndexedAccess',
   '--verbatimModuleSyntax', '--allowImportingTsExtensions', '--rewriteRelativeImportExtensions', '--resolveJsonModule', '--skipLibCheck', '--types', 'node'], { cwd: root, stdio: 'inherit' });
 const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // the server wants credentials (401 with a Basic challenge) and the script has none → iPXE 0243613c
 export default defineScenario({

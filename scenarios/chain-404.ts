@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // the chained config is missing on the server: HTTP 404 → iPXE 2d0c613b
 export default defineScenario({

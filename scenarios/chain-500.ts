@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // the server fails: HTTP 500 → iPXE 1d0c6539 (server error)
 export default defineScenario({

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // the config server never answers (SYNs dropped): iPXE times out → 4c0a6035
 export default defineScenario({

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // an HTML error page (status 200) where the chained script is expected
 export default defineScenario({

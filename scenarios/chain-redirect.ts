@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The config server redirects (302) to where the config really is; iPXE follows, the chain completes, and
 // the ledger shows both requests in order.

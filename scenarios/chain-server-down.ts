@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // the config server is down (connection refused) → iPXE 0f0a6039
 export default defineScenario({

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // the server closes the connection before the whole config arrived (body shorter than Content-Length)
 export default defineScenario({

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The seed's third way to give iPXE its script: extlinux.conf's APPEND line is iPXE's command line, which
 // iPXE runs as a script (no #!ipxe needed). The report's script stage says which source ran.

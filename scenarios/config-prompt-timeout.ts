@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // SYSLINUX shows `boot:` and waits 5 s (PROMPT 1, TIMEOUT 50) before booting the default: a prompt that
 // is meant to wait is not a failure, but the boot is 5 s (of guest time) slower than the seed's default.

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // extlinux.conf has a LABEL but no DEFAULT (or UI): SYSLINUX stops at its boot: prompt.
 export default defineScenario({

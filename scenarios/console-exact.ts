@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The console is kept exactly as printed: the chained script echoes repeated words, letters and markers
 // (what the SYSLINUX SERIAL de-duplicator once collapsed), and the run waits for that output after `chain`.

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // ldlinux.sys damaged after its first sector: the boot sector loads it, the checksum fails.
 export default defineScenario({

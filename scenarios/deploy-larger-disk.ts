@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The seed's deployment: the built boot.img.gz decompressed with `gzip -d | dd` onto a much larger disk
 // (a sparse 20 GiB file), then `sgdisk -G` as the seed's README says; verified (sgdisk -v text, the backup

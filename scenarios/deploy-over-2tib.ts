@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The same deployment onto a disk above 2 TiB (sparse, 2.5 TiB): past what an MBR partition table can
 // address, so only the GPT reaches the end of the disk.

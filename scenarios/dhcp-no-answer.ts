@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The NIC is on a network where nothing answers: iPXE's dhcp gives up (~15 s guest time).
 export default defineScenario({

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The script chains to a name the private network does not know: the DNS stub answers NXDOMAIN, iPXE
 // reports 3e11613b at once, and nothing is asked of any server.

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The seed's default image ("Embedded iPXE script" style: extlinux.conf only names ipxe.lkrn).
 // Debian's ipxe.lkrn has no embedded script, so iPXE autoboots: DHCP hands it the stub's URL.

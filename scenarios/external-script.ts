@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The seed's "External iPXE script", byte for byte: extlinux.conf has `INITRD ipxe.conf`, and ipxe.conf runs
 // `dhcp` then chains http://ipxe1.example.org/myconfig.ipxe?serial=${serial}. Nothing is rewritten: the

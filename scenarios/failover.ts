@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // A failover script using only commands Debian's iPXE has: the primary config server is down (connection
 // refused), so `||` falls through to the secondary, which serves the config. The ledger proves the

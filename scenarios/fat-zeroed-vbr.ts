@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // SYSLINUX-on-FAT with the FAT partition's boot sector zeroed (BPB and 55AA gone): mbr.bin reads the
 // active partition's first sector, finds no 55AA and prints "Missing operating system.".

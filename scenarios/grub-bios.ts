@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // GRUB 2 for BIOS (images/hypersolid-grub-bios): boot.img → core.img (LBA 1) → /boot/grub/grub.cfg →
 // linux16 /boot/ipxe.lkrn; iPXE autoboots the DHCP filename.

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // GRUB without /boot/grub/grub.cfg: core.img loads normal.mod, prints its banner and waits at `grub> `
 // (no line break, no error message).

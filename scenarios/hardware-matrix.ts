@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The seed's default image on the virtual machines a cloud image meets: every disk bus, NIC model, machine
 // type and memory size at least once (a covering set of 5 cells, not the 80-cell cross product: each cell

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The initrd is not an initramfs (a text file): the kernel cannot unpack it and finds no root file system.
 export default defineScenario({

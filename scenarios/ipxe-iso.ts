@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // Debian's own /usr/lib/ipxe/ipxe.iso, booted as it is: an isohybrid image whose MBR code loads ISOLINUX,
 // which loads iPXE, which autoboots the DHCP filename. Its ladder has no GPT and no partition boot sector:

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The script uses `ping`, which Debian's ipxe.lkrn does not contain: the script aborts before `chain`.
 export default defineScenario({

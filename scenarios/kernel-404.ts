@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The chained config names a kernel the server does not have: iPXE's `kernel` gets 404, so no kernel runs.
 export default defineScenario({

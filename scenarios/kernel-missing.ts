@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // LINUX names a file that is not in /extlinux: the config parses, the kernel cannot be loaded.
 export default defineScenario({

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // ipxe.lkrn's setup header destroyed: SYSLINUX loads the file but it is not a bzImage.
 export default defineScenario({

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The chained config forgets the initrd: the kernel has no root file system and panics (panic=-1: QEMU exits).
 export default defineScenario({

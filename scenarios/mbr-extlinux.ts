@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The seed's files on the mbr-extlinux chain (images/hypersolid-mbr-extlinux); iPXE autoboots the DHCP filename.
 export default defineScenario({

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The MBR chain with the active flag (0x80) cleared on every partition entry: SYSLINUX's mbr.bin finds no
 // partition to boot, prints "Missing operating system." and gives the disk back to the BIOS (int 18h).

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // ldlinux.c32 deleted from /extlinux: the core cannot load its second half.
 export default defineScenario({

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // No 55AA at the end of LBA 0: SeaBIOS will not run the MBR at all.
 export default defineScenario({

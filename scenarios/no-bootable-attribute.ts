@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // Partition 1 lost its legacy-BIOS-bootable attribute (bit 2): gptmbr.bin finds no partition to boot.
 export default defineScenario({

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The kernel command line lacks console=ttyS0: the kernel runs (its real-mode setup prints through the BIOS)
 // but nothing it or its init prints reaches the serial console.

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // All the way to a running OS, the seed's way: the external script (INITRD ipxe.conf, unmodified) chains
 // http://ipxe1.example.org/myconfig.ipxe?serial=${serial}; the chained config loads bootchain's test kernel

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The image you ship, as you ship it: the seed README's external script verbatim, chaining to the production
 // host name. The boot's private network answers ipxe1.example.org (and nothing else), so the test never

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The chained config's server answers after 3 s: iPXE waits, the chain still completes. The delay counts
 // guest time, so under time warp the guest idles through it at once, as it would on hardware.

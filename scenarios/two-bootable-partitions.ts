@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // Both partitions carry attribute bit 2: gptmbr.bin refuses to choose.
 export default defineScenario({

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // gptmbr.bin replaced by zeros (the 55AA signature kept): SeaBIOS jumps into zeros, which never
 // read the GPT. Only the disk reads can tell this from a failure further on.

@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/index.ts';
+import { defineScenario } from '../harness/define.ts';
 
 // The boot partition's first sector (SYSLINUX's boot sector) is zeroed: gptmbr.bin reads it,
 // finds no 55AA and gives up, so the partition's boot code never runs.

@@ -6,7 +6,7 @@ import { BootchainError } from '../errors.ts';
 import { CONFIG_FILES, findConfigFile } from '../project/config.ts';
 import type { CliIo } from './io.ts';
 
-const CONFIG = `import { defineConfig } from 'bootchain';
+const CONFIG = `import { defineConfig } from 'bootchain/define';
 
 export default defineConfig({
   // Your scenarios: boot-tests/<name>.ts, each \`export default defineScenario({...})\`. Run them with
@@ -21,7 +21,7 @@ export default defineConfig({
 });
 `;
 
-const SCENARIO = `import { defineScenario } from 'bootchain';
+const SCENARIO = `import { defineScenario } from 'bootchain/define';
 
 // Builds images/example with the seed's layout (GPT, gptmbr.bin, EXTLINUX on ext2, iPXE with ipxe.conf as its
 // INITRD), boots it in QEMU, and serves ipxe1.example.org inside the boot's own private network, so the
