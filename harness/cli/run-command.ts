@@ -84,7 +84,7 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
       if (o.ok) say(`✔ ${s.name} (${(r.wallMs / 1000).toFixed(2)} s) artifacts: ${r.artifactsDir}`);
       else say(`✘ ${s.name}:\n${o.problems.map((p) => `    - ${p}`).join('\n')}\n  artifacts: ${r.artifactsDir}`);
       if (lines.length) io.err(lines.join('\n'));
-      tap?.subtest(`scenario ${s.name}`, scenarioAssertions(s, o), [`ledger: ${ledgerLine(o)}`]);
+      tap?.subtest(`scenario ${s.name}`, scenarioAssertions(s, o), [`ledger: ${ledgerLine(o)}`], r.wallMs);
       outcomes.set(s.name, { ok: o.ok, verdict: r.verdict, ms: r.wallMs, summary: { scenario: s.name, ok: o.ok, problems: o.problems, verdict: r.verdict, failure: r.failure, artifacts: r.artifactsDir, wallMs: r.wallMs, stages: r.stages.map((st) => ({ id: st.id, status: st.status, guestMs: st.guestMs })) } });
     };
     await pool(scenarios, jobs, runOne);

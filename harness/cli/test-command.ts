@@ -61,7 +61,7 @@ export async function runTest(args: string[], io: CliIo): Promise<number> {
         else if (!ok) failed++;
         io.err(`${ok ? '✔' : '✘'} ${s.name} (${(r.wallMs / 1000).toFixed(2)} s) artifacts: ${r.artifactsDir}`);
         n++;
-        tap.subtest(`scenario ${s.name}`, checks, [`ledger: ${ledgerLine(o)}`]);
+        tap.subtest(`scenario ${s.name}`, checks, [`ledger: ${ledgerLine(o)}`], r.wallMs);
         summaries.set(s.name, { scenario: s.name, ok, problems: o.problems, verdict: r.verdict, failure: r.failure, artifacts: r.artifactsDir, wallMs: r.wallMs, stages: r.stages.map((st) => ({ id: st.id, status: st.status, guestMs: st.guestMs })) });
       }
     };

@@ -21,7 +21,7 @@ export class TapWriter {
   }
 
   /** One scenario cell as a subtest; returns whether all its assertions held. */
-  subtest(name: string, asserts: ScenarioAssertion[], comments: string[] = []): boolean {
+  subtest(name: string, asserts: ScenarioAssertion[], comments: string[] = [], timeMs?: number): boolean {
     const lines = [`# Subtest: ${describe(name)}`];
     for (const c of comments) lines.push(...c.split('\n').map((l) => `    # ${l}`));
     asserts.forEach((a, i) => {
@@ -34,7 +34,7 @@ export class TapWriter {
     });
     lines.push(`    1..${asserts.length}`);
     const ok = asserts.length > 0 && asserts.every((a) => a.ok);
-    lines.push(`${ok ? 'ok' : 'not ok'} ${++this.#n} - ${describe(name)}`);
+    lines.push(`${ok ? 'ok' : 'not ok'} ${++this.#n} - ${describe(name)}${timeMs === undefined ? '' : ` # time=${Math.round(timeMs)}ms`}`);
     this.write(lines.join('\n') + '\n');
     return ok;
   }

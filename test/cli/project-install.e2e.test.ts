@@ -148,14 +148,17 @@ t.test('debug on a pseudo-terminal: type at boot:, gdb at the first instruction,
   writeFileSync(join(proj, 'images', 'prompt', 'extlinux', 'extlinux.conf'), 'PROMPT 1\nTIMEOUT 0\nDEFAULT other\nLABEL ipxe\n  LINUX ipxe.lkrn\n');
   writeFileSync(
     join(proj, 'boot-tests', 'prompt.ts'),
-    `import { defineScenario } from 'bootchain';\nexport default defineScenario({ description: 'waits at boot: for a label', image: 'prompt', machine: { bootfile: '/boot.ipxe' }, routes: [{ path: '/boot.ipxe', template: '#!ipxe\\necho typed-and-chained \${marker}\\n', contentType: 'text/plain' }], expect: { pass: 'chain' } });\n`,
+    `import { defineScenario } from 'bootchain';\nexport default defineScenario({ description: 'waits at boot: for a label', image: 'prompt', machine: { bootfile: '/boot.ipxe' }, routes: [{ path: '/boot.ipxe', template: '#!ipxe\\necho typed-and-chained \${marker}\\nsleep 3\\necho still-running-after-the-verdict\\n', contentType: 'text/plain' }], expect: { pass: 'chain' } });\n`,
   );
   const bc = [process.execPath, join(pkg, 'bin', 'bootchain.js')];
-  const typed = await runOnPty([...bc, 'debug', 'prompt'], [{ wait: 'boot:', timeout: 120 }, { sleep: 0.3 }, { send: 'ipxe\r' }, { wait: 'the ladder is done', timeout: 120 }, { wait: 'typed-and-chained BOOTCHAIN-MARKER-prompt', timeout: 60 }, { send: '\x1d' }], { cwd: proj });
+  const typed = await runOnPty([...bc, 'debug', 'prompt'], [{ wait: 'boot:', timeout: 120 }, { sleep: 0.3 }, { send: 'ipxe\r' }, { wait: 'the ladder is done', timeout: 120 }, { wait: 'still-running-after-the-verdict', timeout: 60 }, { send: '\x1d' }], { cwd: proj });
   t.equal(typed.failed_wait, null, `every step happened:\n${typed.output.slice(-3000)}`);
   t.equal(typed.exit, 0, typed.output.slice(-3000));
   t.match(typed.output, /boot: ipxe/, 'the typed label reached SYSLINUX (echoed on the console)');
-  t.match(typed.output, /the ladder is done: PASS[\s\S]*typed-and-chained BOOTCHAIN-MARKER-prompt/, 'the guest ran on after the verdict (the chained script printed), until Ctrl-]');
+  // The chained script prints, sleeps 3 s (debug runs in real time), prints again: the second line comes after
+  // the verdict however late the harness saw the request (the stub's events can lag the console under load).
+  t.match(typed.output, /typed-and-chained BOOTCHAIN-MARKER-prompt/, 'the chained script ran');
+  t.match(typed.output, /the ladder is done: PASS[\s\S]*still-running-after-the-verdict/, 'the guest ran on after the verdict, until Ctrl-]');
   t.match(typed.output, /\[bootchain\].*config\s+ok/, 'the ladder is printed live beside the console');
   t.match(typed.output, /\[bootchain\].*ledger: GET 10\.0\.2\.2\/boot\.ipxe → 200/, 'and the ledger');
   const artifacts = /artifacts: (\S+)/.exec(typed.output)?.[1];
