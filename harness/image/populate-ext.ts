@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, open, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -9,6 +10,7 @@ import { detectFs } from './fs-detect.ts';
 import { requireTool } from './host-tools.ts';
 import { runDebugfs } from './inspect-image.ts';
 import { openFileReader } from './partition-table.ts';
+import { guardSignals } from './signal-guard.ts';
 import type { ByteRange } from './types.ts';
 
 const SECTOR = 512;
@@ -121,6 +123,7 @@ export async function mapExtFiles(image: string, firstLba: number, paths: string
 export async function makeExtFs(spec: ExtFsSpec): Promise<void> {
   const env = e2fsEnv(spec.epoch);
   const stage = await mkdtemp(join(tmpdir(), tempPrefix('stage')));
+  const release = guardSignals(() => rmSync(stage, { recursive: true, force: true }));
   try {
     const fixups: FsFile[] = [];
     const dirs = parentDirs(spec.files.map((f) => f.path));
@@ -166,6 +169,7 @@ export async function makeExtFs(spec: ExtFsSpec): Promise<void> {
       for (const f of fixups) await writeRanges(spec.image, maps.get(f.path)!, f.bytes);
     }
   } finally {
+    release();
     await rm(stage, { recursive: true, force: true });
   }
 }

@@ -58,7 +58,7 @@ t.test('positive control: the mount and loop probes see a loop mount made like t
  * The kill is triggered by the build's own progress lines; the extlinux cases are meant to land
  * while the mount is held, and the test records whether it really was at the moment of the kill.
  */
-t.test('a build killed mid-way leaves nothing behind', { skip: !isRoot && 'needs root' }, async (t) => {
+t.test('a loop build (--builder loop) killed mid-way leaves nothing behind', { skip: !isRoot && 'needs root' }, async (t) => {
   const dist = t.testdir({ tmp: {} });
   // A private TMPDIR: mount dirs of builds in other test files running at the same time are not ours.
   const tmp = join(dist, 'tmp');
@@ -67,7 +67,7 @@ t.test('a build killed mid-way leaves nothing behind', { skip: !isRoot && 'needs
   const cases = [['SIGTERM', /mke2fs:/, false], ['SIGINT', /extlinux --install/, true], ['SIGTERM', /extlinux --install/, true], ['SIGINT', /GPT written/, false]] as const;
   let heldKills = 0;
   for (const [sig, trigger] of cases) {
-    const child = execa('/bin/sh', ['-c', `exec env -i HOME=/tmp TMPDIR=${tmp} PATH=/usr/local/bin:/usr/bin:/bin "${process.execPath}" bin/bootchain.js build --no-cache --no-gzip --dist ${dist}`], { reject: false, buffer: false });
+    const child = execa('/bin/sh', ['-c', `exec env -i HOME=/tmp TMPDIR=${tmp} PATH=/usr/local/bin:/usr/bin:/bin "${process.execPath}" bin/bootchain.js build --builder loop --no-cache --no-gzip --dist ${dist}`], { reject: false, buffer: false });
     let out = '';
     let atKill: string[] | null = null;
     const earlier = new Set(imageMountsUnder(dist)); // a leak of an earlier case must not count as this one's mount
