@@ -229,6 +229,9 @@ export async function buildImage(opts: BuildOptions, log: (line: string) => void
       if (chain === 'grub-bios') await installGrubFiles(tmpImg, plan, img, log);
       else await installFiles(tmpImg, plan, img, log);
     }
+    // The image bytes are final here: hash them while the self-check (e2fsck, debugfs: other processes) reads.
+    const hashing = sha256File(tmpImg);
+    hashing.catch(() => {});
     const { checks, map } = await selfCheck({ image: tmpImg, layout: img.layout, plan, files: img.files, mbrCode, syslinuxDir: syslinuxDirFor(chain), ...(grub ? { grubCore: grub.core } : {}) });
     map.image = imagePath;
     const tmpMap = out.path('.map.json');
@@ -236,7 +239,6 @@ export async function buildImage(opts: BuildOptions, log: (line: string) => void
     const pairs: Array<[string, string]> = [[tmpImg, imagePath], [tmpMap, mapPath]];
     const tmpSha = out.path('.img.sha256');
     let gzSha256: string | undefined;
-    const hashing = sha256File(tmpImg);
     if (gzPath) {
       const tg = performance.now();
       const tmpGz = out.path('.img.gz');
