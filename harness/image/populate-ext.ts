@@ -1,5 +1,5 @@
-import { rmSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, open, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { chmod, mkdir, open, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { BootchainError } from '../errors.ts';
@@ -122,7 +122,8 @@ export async function mapExtFiles(image: string, firstLba: number, paths: string
  */
 export async function makeExtFs(spec: ExtFsSpec): Promise<void> {
   const env = e2fsEnv(spec.epoch);
-  const stage = await mkdtemp(join(tmpdir(), tempPrefix('stage')));
+  // Synchronous create + guard: no moment where the folder exists and a signal would not remove it.
+  const stage = mkdtempSync(join(tmpdir(), tempPrefix('stage')));
   const release = guardSignals(() => rmSync(stage, { recursive: true, force: true }));
   try {
     const fixups: FsFile[] = [];
@@ -169,7 +170,8 @@ export async function makeExtFs(spec: ExtFsSpec): Promise<void> {
       for (const f of fixups) await writeRanges(spec.image, maps.get(f.path)!, f.bytes);
     }
   } finally {
+    // Remove, then release the guard: a signal in between finds nothing left to do.
+    rmSync(stage, { recursive: true, force: true });
     release();
-    await rm(stage, { recursive: true, force: true });
   }
 }
