@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { aptInstallCommand, findCommand, HOST_TOOLS } from '../image/host-tools.ts';
 import { openPrivateNetwork } from '../network/private-network.ts';
+import { extlinuxTemplates } from '../image/syslinux-templates.ts';
 import type { CliIo } from './io.ts';
 
 interface Check {
@@ -27,6 +28,17 @@ async function probeNamespaces(): Promise<Check> {
     return { what: 'private network per boot', ok: true, detail: `namespaces work (${process.getuid?.() === 0 ? 'as root' : 'through a user namespace'})`, fix: '', required: false };
   } catch (e) {
     return { what: 'private network per boot', ok: false, detail: (e as Error).message.split('\n')[0]!, fix: 'run as root, or allow user namespaces (sysctl -w kernel.unprivileged_userns_clone=1); meanwhile boots need --network user', required: false };
+  }
+}
+
+/** Whether the rootless builder finds EXTLINUX's templates inside the extlinux program. */
+function probeTemplates(): Check {
+  const what = 'rootless EXTLINUX install';
+  try {
+    const t = extlinuxTemplates();
+    return { what, ok: true, detail: `boot sector, ldlinux.sys (${t.ldlinuxSys.length} B), ldlinux.c32 (${t.ldlinuxC32.length} B) found in ${t.source}`, fix: '', required: false };
+  } catch (e) {
+    return { what, ok: false, detail: (e as Error).message, fix: 'build as root with --builder loop (real extlinux --install on a loop mount)', required: false };
   }
 }
 
@@ -65,6 +77,7 @@ export async function runDoctor(_args: string[], io: CliIo): Promise<number> {
     qemu.detail = `${qemu.detail} (${String(v.stdout).split('\n')[0]})`;
   }
   checks.push(existsSync('/usr/bin/chromium') || findCommand('chromium') ? { what: 'chromium (HTML report test)', ok: true, detail: findCommand('chromium') ?? '/usr/bin/chromium', fix: '', required: false } : { what: 'chromium (HTML report test)', ok: false, detail: 'missing', fix: aptInstallCommand(['chromium']), required: false });
+  if (findCommand('extlinux')) checks.push(probeTemplates());
   if (findCommand('unshare') && findCommand('ip')) checks.push(await probeNamespaces());
   if (qemu?.ok) checks.push(await probeKvm());
   const w = Math.max(...checks.map((c) => c.what.length));
