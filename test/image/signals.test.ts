@@ -91,6 +91,7 @@ t.test('a loop build (--builder loop) killed mid-way leaves nothing behind', { s
     t.notMatch(loopText(), dist, 'no loop device');
     t.same(readdirSync(dist).filter((f) => f.includes('.tmp-') && f !== 'tmp'), [], `no temp output (${sig} at ${trigger}: ${r.signal ?? `exit ${r.exitCode}`}; output:\n${out})`);
     t.notOk(existsSync(`${dist}/hypersolid-cloud.cache-key`), 'no cache key for an unfinished build');
+    t.same(readdirSync(tmp).filter((d) => d.startsWith('image-mnt-') && !before.has(d)), [], `no mount dir left (${sig} at ${trigger}; output:\n${out})`);
   }
   // Otherwise the "no mount / no loop device" checks above never had anything to clean up.
   t.ok(heldKills >= 1, `at least one kill landed while the build held its loop mount (${heldKills} of ${cases.filter((c) => c[2]).length})`);
