@@ -36,9 +36,10 @@ export function hostToolVersions(): Promise<string> {
 
 /**
  * sha256 over everything that determines the image bytes: each file's destination and bytes
- * (including the ipxe.lkrn actually used), the layout, the tool versions and gptmbr.bin.
+ * (including the ipxe.lkrn actually used), the layout, the tool versions, gptmbr.bin, the extlinux binary,
+ * mke2fs.conf, the builder and the epoch of its timestamps.
  */
-export async function computeCacheKey(img: LoadedImage, build: { builder: string; epoch: number } = { builder: 'rootless', epoch: 0 }): Promise<string> {
+export async function computeCacheKey(img: LoadedImage, build: { builder: string; epoch: number }): Promise<string> {
   const h = createHash('sha256');
   h.update(`bootchain-image v${BUILDER_VERSION}\n`);
   h.update(`builder ${build.builder}, epoch ${build.epoch}\n`);

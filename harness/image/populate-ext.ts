@@ -150,7 +150,9 @@ export async function makeExtFs(spec: ExtFsSpec): Promise<void> {
         const name = /while (?:writing file|populating file system|creating [^"]*)\s*"([^"]+)"/.exec(text)?.[1];
         const f = spec.files.find((x) => posix.basename(x.path) === name);
         const total = spec.files.reduce((n, x) => n + x.bytes.length, 0);
-        throw new BootchainError('FILES_TOO_LARGE', `${f ? `${f.origin} (${f.bytes.length} B)` : `the files (${total} B in all)`} do${f ? 'es' : ''} not fit in ${spec.what} (${total} B of files with the file system's own overhead)`, spec.tooLargeHint ?? 'raise layout.bootMiB in the image definition or shrink the files');
+        const who = f ? `${f.origin} (${f.bytes.length} B)` : 'the files';
+        const largest = [...spec.files].sort((a, b) => b.bytes.length - a.bytes.length)[0]!;
+        throw new BootchainError('FILES_TOO_LARGE', `${who} does not fit in ${spec.what}: ${total} B of files in all (largest: ${largest.origin}, ${largest.bytes.length} B), plus the file system's own blocks (mke2fs -d: ${text.split('\n').at(-1)})`, spec.tooLargeHint ?? 'raise layout.bootMiB in the image definition or shrink the files');
       }
       throw new BootchainError('MKFS_FAILED', `mke2fs ${spec.fs} at sector ${spec.firstLba} of ${spec.image} failed: ${text}`, `command: mke2fs ${args.join(' ')}`);
     }
