@@ -11,6 +11,22 @@ const BIN = resolve('bin/bootchain.js');
 const asUser = (user: string, cwd: string, args: string[], env: Record<string, string> = {}, umask = '022') =>
   execa('runuser', ['-u', user, '--', '/bin/sh', '-c', `umask ${umask}; cd "$0" && exec env -i HOME="$0" PATH=/usr/local/bin:/usr/bin:/bin ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')} "${process.execPath}" "${BIN}" "$@"`, cwd, ...args], { reject: false, extendEnv: false, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
 
+/**
+ * 32-bit little-endian values in [lo, hi] anywhere in the image outside the files' own bytes (whose content
+ * could hold anything): a timestamp of the build's real clock in any structure (superblock, inode, FAT entry).
+ */
+function clockStamps(image: string, lo: number, hi: number): number[] {
+  const map = JSON.parse(readFileSync(image.replace(/\.img$/, '.map.json'), 'utf8')) as { regions: Array<{ kind: string; ranges: Array<{ start: number; end: number }> }> };
+  const skip = map.regions.filter((r) => r.kind === 'file').flatMap((r) => r.ranges);
+  const b = readFileSync(image);
+  const hits: number[] = [];
+  for (let at = 0; at + 4 <= b.length; at += 4) {
+    const v = b.readUInt32LE(at);
+    if (v >= lo && v <= hi && !skip.some((r) => at >= r.start && at < r.end)) hits.push(at);
+  }
+  return hits;
+}
+
 const shaLines = (out: string): string[] => [...out.matchAll(/^sha256: ([0-9a-f]{64}) {2}(\S+)$/gm)].map((m) => `${m[1]} ${m[2]!.split('/').pop()}`);
 
 /**
@@ -35,6 +51,7 @@ t.test('rootless build as two unprivileged users: same sha256, boots through eve
   const id = (u: string) => execFileSync('id', ['-u', u], { encoding: 'utf8' }).trim();
   t.not(id(users[0]!), '0', 'the first user is not root');
 
+  const started = Math.floor(Date.now() / 1000);
   const a = await asUser(users[0]!, dirs[0]!, ['build']);
   t.equal(a.exitCode, 0, `user ${users[0]} builds without root`);
   if (a.exitCode !== 0) t.comment(`${a.stdout}\n${a.stderr}`);
@@ -45,6 +62,15 @@ t.test('rootless build as two unprivileged users: same sha256, boots through eve
   t.equal(readFileSync(join(dist, 'hypersolid-cloud.img.sha256'), 'utf8'), `${shaA[0]!.replace(' ', '  ')}\n`, 'written next to the image, sha256sum format');
   execFileSync('runuser', ['-u', users[0]!, '--', 'sha256sum', '-c', '--quiet', 'hypersolid-cloud.img.sha256', 'boot.img.gz.sha256'], { cwd: dist });
   t.equal(execFileSync('stat', ['-c', '%U', join(dist, 'boot.img.gz')], { encoding: 'utf8' }).trim(), users[0], 'the output belongs to the user');
+
+  // "Another day": no value of today's clock (the build's minutes ± 10 min) anywhere in the image's structures.
+  const window = [started - 600, Math.floor(Date.now() / 1000) + 600] as const;
+  t.same(clockStamps(join(dist, 'hypersolid-cloud.img'), ...window), [], 'no timestamp of the real clock in the image: every time is the epoch');
+  // Positive control: the loop builder (a kernel mount) leaves the real clock in the ext2 boot partition.
+  const loopDist = join(dirs[0]!, 'loop-control');
+  const l = await execa(process.execPath, [BIN, 'build', '--builder', 'loop', '--no-gzip', '--dist', loopDist], { reject: false });
+  t.equal(l.exitCode, 0, l.stderr);
+  t.ok(clockStamps(join(loopDist, 'hypersolid-cloud.img'), window[0], Math.floor(Date.now() / 1000) + 600).length > 0, 'the same scan finds the clock in a loop-mount build (the scan can fail)');
 
   // Boots through every stage, as the same unprivileged user.
   const boot = await asUser(users[0]!, dirs[0]!, ['boot', 'dist/boot.img.gz', '--json', '--artifacts', join(dirs[0]!, 'artifacts')]);
