@@ -63,6 +63,11 @@ t.test('rootless build as two unprivileged users: same sha256, boots through eve
   execFileSync('runuser', ['-u', users[0]!, '--', 'sha256sum', '-c', '--quiet', 'hypersolid-cloud.img.sha256', 'boot.img.gz.sha256'], { cwd: dist });
   t.equal(execFileSync('stat', ['-c', '%U', join(dist, 'boot.img.gz')], { encoding: 'utf8' }).trim(), users[0], 'the output belongs to the user');
 
+  // The cache works for the user too: a second build is a hit with the same hashes.
+  const again = await asUser(users[0]!, dirs[0]!, ['build']);
+  t.match(again.stdout, /cache hit/, 'a second build by the same user is a cache hit');
+  t.same(shaLines(again.stdout), shaA, 'and prints the same sha256');
+
   // "Another day": no value of today's clock (the build's minutes ± 10 min) anywhere in the image's structures.
   const window = [started - 600, Math.floor(Date.now() / 1000) + 600] as const;
   t.same(clockStamps(join(dist, 'hypersolid-cloud.img'), ...window), [], 'no timestamp of the real clock in the image: every time is the epoch');
