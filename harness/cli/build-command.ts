@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { BootchainError, formatError, isBootchainError } from '../errors.ts';
-import { buildImage, DEFAULT_IMAGE } from '../image/build-image.ts';
+import { buildImage, BUILDERS, DEFAULT_IMAGE, type Builder } from '../image/build-image.ts';
 import { formatLayoutTable } from '../image/layout-table.ts';
 import { imagesDirFor, workspace } from '../project/workspace.ts';
 
-export const BUILD_USAGE = 'usage: bootchain build [NAME] [--no-cache] [--no-gzip|--gzip] [--images DIR] [--dist DIR]';
+export const BUILD_USAGE = 'usage: bootchain build [NAME] [--no-cache] [--no-gzip|--gzip] [--images DIR] [--dist DIR] [--builder rootless|loop]';
 
 function parseBuildArgs(args: string[]) {
   try {
@@ -17,10 +17,12 @@ function parseBuildArgs(args: string[]) {
         gzip: { type: 'boolean' },
         images: { type: 'string' },
         dist: { type: 'string' },
+        builder: { type: 'string' },
       },
     });
     if (positionals.length > 1) throw new Error(`expected at most one image name, got ${positionals.join(' ')}`);
     if (values.gzip && values['no-gzip']) throw new Error('--gzip and --no-gzip exclude each other');
+    if (values.builder !== undefined && !(BUILDERS as readonly string[]).includes(values.builder)) throw new Error(`--builder must be one of ${BUILDERS.join(', ')}, got \`${values.builder}\``);
     return { values, name: positionals[0] ?? DEFAULT_IMAGE };
   } catch (e) {
     throw new BootchainError('BAD_ARGS', `bootchain build: ${(e as Error).message}`, BUILD_USAGE);
@@ -38,6 +40,7 @@ export async function runBuild(args: string[], io: { out: (s: string) => void; e
         noCache: values['no-cache'] === true,
         ...(values.images ? { imagesDir: values.images } : imagesDirFor(name, false) ? { imagesDir: imagesDirFor(name, false)! } : {}),
         ...(values.dist ? { distDir: values.dist } : workspace().config ? { distDir: workspace().distDir } : {}),
+        ...(values.builder ? { builder: values.builder as Builder } : {}),
         ...(values['no-gzip'] ? { gzip: false } : values.gzip ? { gzip: true } : {}),
       },
       (line) => io.out(line),
@@ -51,11 +54,13 @@ export async function runBuild(args: string[], io: { out: (s: string) => void; e
     } else {
       io.out('self-check:');
       for (const c of r.checks) io.out(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(16)} ${c.detail}`);
-      io.out(`built in ${r.ms.toFixed(0)} ms`);
+      io.out(`built in ${r.ms.toFixed(0)} ms (${r.builder} builder)`);
     }
     io.out(`image: ${r.imagePath}`);
     io.out(`map:   ${r.mapPath}`);
     if (r.gzPath) io.out(`gzip:  ${r.gzPath}`);
+    io.out(`sha256: ${r.sha256}  ${r.imagePath}`);
+    if (r.gzSha256) io.out(`sha256: ${r.gzSha256}  ${r.gzPath}`);
     return 0;
   } catch (e) {
     if (!isBootchainError(e)) throw e;

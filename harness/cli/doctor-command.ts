@@ -7,6 +7,7 @@ import { workspace } from '../project/workspace.ts';
 import { confineArgs } from '../machine/build-argv.ts';
 import { qemuUserFor } from '../machine/qemu-user.ts';
 import { openPrivateNetwork } from '../network/private-network.ts';
+import { extlinuxTemplates } from '../image/syslinux-templates.ts';
 import type { CliIo } from './io.ts';
 
 interface Check {
@@ -38,6 +39,17 @@ async function probeNamespaces(): Promise<Check> {
     return { what: 'private network per boot', ok: true, detail: `namespaces work (${process.getuid?.() === 0 ? 'as root' : 'through a user namespace'})`, fix: '', required: false };
   } catch (e) {
     return { what: 'private network per boot', ok: false, detail: (e as Error).message.split('\n')[0]!, fix: 'run as root, or allow user namespaces (sysctl -w kernel.unprivileged_userns_clone=1); meanwhile boots need --network user', required: false };
+  }
+}
+
+/** Whether the rootless builder finds EXTLINUX's templates inside the extlinux program. */
+function probeTemplates(): Check {
+  const what = 'rootless EXTLINUX install';
+  try {
+    const t = extlinuxTemplates();
+    return { what, ok: true, detail: `boot sector, ldlinux.sys (${t.ldlinuxSys.length} B), ldlinux.c32 (${t.ldlinuxC32.length} B) found in ${t.source}`, fix: '', required: false };
+  } catch (e) {
+    return { what, ok: false, detail: (e as Error).message, fix: 'build as root with --builder loop (real extlinux --install on a loop mount)', required: false };
   }
 }
 
@@ -107,6 +119,7 @@ export async function runDoctor(args: string[], io: CliIo): Promise<number> {
   const gdbAt = findCommand('gdb');
   checks.push({ what: 'gdb (debug --gdb)', ok: gdbAt !== null, detail: gdbAt ?? 'missing', fix: gdbAt ? '' : aptInstallCommand(['gdb']), required: false });
   checks.push(existsSync('/usr/bin/chromium') || findCommand('chromium') ? { what: 'chromium (HTML report test)', ok: true, detail: findCommand('chromium') ?? '/usr/bin/chromium', fix: '', required: false } : { what: 'chromium (HTML report test)', ok: false, detail: 'missing', fix: aptInstallCommand(['chromium']), required: false });
+  if (findCommand('extlinux')) checks.push(probeTemplates());
   if (findCommand('unshare') && findCommand('ip')) checks.push(await probeNamespaces());
   if (qemu?.ok) checks.push(await probeConfinement(), await probeKvm());
   const w = Math.max(...checks.map((c) => c.what.length));

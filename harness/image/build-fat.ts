@@ -33,8 +33,11 @@ export async function mkfsFat(image: string, label: string, volumeId: number, lb
   if (r.exitCode !== 0) throw new BootchainError('MKFS_FAILED', `mkfs.fat at sector ${lba} of ${image} failed: ${(r.all ?? '').trim()}`, `command: mkfs.fat ${args.join(' ')}`);
 }
 
-async function mtool(tool: 'mmd' | 'mcopy', args: string[], what: string): Promise<void> {
-  const r = await runTool(requireTool(tool), args, { reject: false, all: true, env: MTOOLS_ENV });
+/** mtools stamps new directory entries with SOURCE_DATE_EPOCH when set (instead of the clock). */
+const fatEnv = (epoch: number) => ({ ...MTOOLS_ENV, SOURCE_DATE_EPOCH: String(epoch) });
+
+async function mtool(tool: 'mmd' | 'mcopy', args: string[], what: string, epoch: number): Promise<void> {
+  const r = await runTool(requireTool(tool), args, { reject: false, all: true, env: fatEnv(epoch) });
   if (r.exitCode !== 0) throw new BootchainError('MTOOLS_FAILED', `${tool} ${what} failed: ${(r.all ?? '').trim()}`, `command: ${tool} ${args.join(' ')}`);
 }
 
@@ -42,12 +45,12 @@ async function mtool(tool: 'mmd' | 'mcopy', args: string[], what: string): Promi
  * SYSLINUX on the FAT boot partition, without a mount: `syslinux --offset --directory --install` writes
  * ldlinux.sys, ldlinux.c32 and the boot sector; mcopy puts the image's files next to them.
  */
-export async function installSyslinuxFat(image: string, plan: PartitionPlan, img: LoadedImage, log: (l: string) => void): Promise<void> {
+export async function installSyslinuxFat(image: string, plan: PartitionPlan, img: LoadedImage, log: (l: string) => void, epoch: number): Promise<void> {
   const offset = plan.boot.firstLba * SECTOR;
   const vol = `${image}@@${offset}`;
   const dir = syslinuxDirFor('mbr-syslinux-fat');
-  await mtool('mmd', ['-i', vol, `::${dir}`], `creating ${dir}`);
-  const r = await runTool(requireTool('syslinux'), ['--offset', String(offset), '--directory', dir, '--install', image], { reject: false, all: true });
+  await mtool('mmd', ['-i', vol, `::${dir}`], `creating ${dir}`, epoch);
+  const r = await runTool(requireTool('syslinux'), ['--offset', String(offset), '--directory', dir, '--install', image], { reject: false, all: true, env: fatEnv(epoch) });
   // syslinux exits 0 even when it could not place its files ("unable to move ldlinux.sys"): read its text too.
   const text = (r.all ?? '').trim();
   if (r.exitCode !== 0 || /unable to|no match|fault/i.test(text)) {
@@ -64,13 +67,13 @@ export async function installSyslinuxFat(image: string, plan: PartitionPlan, img
       const parts = parent.split('/').filter(Boolean);
       for (let i = 2; i <= parts.length; i++) {
         const d = '/' + parts.slice(0, i).join('/');
-        if (!made.has(d)) { await mtool('mmd', ['-i', vol, `::${d}`], `creating ${d}`); made.add(d); }
+        if (!made.has(d)) { await mtool('mmd', ['-i', vol, `::${d}`], `creating ${d}`, epoch); made.add(d); }
       }
       const src = join(tmp, name);
       await mkdir(dirname(src), { recursive: true });
       await writeFile(src, f.bytes);
       try {
-        await mtool('mcopy', ['-i', vol, src, `::${target}`], `copying ${f.origin} to ${target}`);
+        await mtool('mcopy', ['-i', vol, src, `::${target}`], `copying ${f.origin} to ${target}`, epoch);
       } catch (e) {
         if (/disk full|no free clusters/i.test((e as Error).message)) {
           throw new BootchainError('FILES_TOO_LARGE', `${f.origin} (${f.bytes.length} B) does not fit in the ${img.layout.bootMiB} MiB FAT boot partition (with ldlinux.sys, ldlinux.c32 and the other files)`, `raise layout.bootMiB in ${img.name}/image.ts or shrink the files`);

@@ -8,6 +8,7 @@ import { requireTool } from './host-tools.ts';
 import type { LoadedImage } from './image-def.ts';
 import { SECTOR, FIRST_LBA, type PartitionPlan } from './layout.ts';
 import { LoopMount } from './loop-mount.ts';
+import { makeExtFs, type FsFile } from './populate-ext.ts';
 
 export const GRUB_I386_PC = '/usr/lib/grub/i386-pc';
 /** GRUB's prefix: /boot/grub on the first MBR partition (the boot partition). */
@@ -102,4 +103,33 @@ export async function installGrubFiles(image: string, plan: PartitionPlan, img: 
   } finally {
     await mnt.close();
   }
+}
+
+/** The files of the GRUB boot partition: /boot/grub/i386-pc (modules, for autoloading), grub.cfg and the payload in /boot. */
+export async function grubFiles(img: LoadedImage): Promise<FsFile[]> {
+  const out: FsFile[] = [];
+  for (const f of (await readdir(GRUB_I386_PC)).sort()) {
+    if (!/\.(mod|lst)$/.test(f)) continue;
+    out.push({ path: `/boot/grub/i386-pc/${f}`, bytes: await readFile(join(GRUB_I386_PC, f)), mode: 0o644, origin: join(GRUB_I386_PC, f) });
+  }
+  for (const f of img.files) out.push({ path: `/boot/${f.dest}`, bytes: f.bytes, mode: 0o644, origin: f.origin });
+  return out;
+}
+
+/** The GRUB boot partition without a mount: `mke2fs -d` with /boot/grub and the payload (what installGrubFiles copies). */
+export async function buildGrubPartition(o: { image: string; plan: PartitionPlan; img: LoadedImage; uuid: string; epoch: number; log: (l: string) => void }): Promise<void> {
+  const files = await grubFiles(o.img);
+  await makeExtFs({
+    image: o.image,
+    fs: o.img.layout.bootFs as 'ext2' | 'ext3' | 'ext4',
+    label: o.img.layout.bootName,
+    uuid: o.uuid,
+    firstLba: o.plan.boot.firstLba,
+    sectors: o.plan.boot.sectors,
+    epoch: o.epoch,
+    files,
+    what: `the ${o.img.layout.bootMiB} MiB boot partition (with GRUB's ~3 MiB of modules)`,
+    tooLargeHint: `raise layout.bootMiB in ${o.img.name}/image.ts`,
+  });
+  o.log(`  mke2fs -d: p1 ${o.img.layout.bootFs} with /boot/grub (grub.cfg + ${files.length - o.img.files.length} i386-pc modules) and /boot: ${o.img.files.filter((f) => !f.dest.startsWith('grub/')).map((f) => f.dest).join(', ')}`);
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { runTool } from '../run-tool.ts';
 import { BootchainError } from '../errors.ts';
 import { computeCacheKey, derivedGuid } from './cache-key.ts';
@@ -15,8 +15,13 @@ import type { DiskMap, ImageLayout } from './types.ts';
 import { writeGpt } from './write-gpt.ts';
 import { writeMbrTable } from './write-mbr.ts';
 import { installSyslinuxFat, mkfsFat, syslinuxDirFor } from './build-fat.ts';
-import { installGrubFiles, makeGrubBootCode, writeGrubBootCode, type GrubBootCode } from './build-grub.ts';
+import { buildGrubPartition, installGrubFiles, makeGrubBootCode, writeGrubBootCode, type GrubBootCode } from './build-grub.ts';
+import { buildExtlinuxPartition } from './build-extlinux.ts';
+import { buildEpoch } from './build-epoch.ts';
+import { e2fsEnv, makeExtFs } from './populate-ext.ts';
+import { checkOutputDir } from './output-dir.ts';
 import { projectRoot } from '../project-root.ts';
+import { sha256File } from '../report/file-hash.ts';
 
 /** The seed's image; only it gets dist/boot.img.gz by default. */
 export const DEFAULT_IMAGE = 'hypersolid-cloud';
@@ -32,13 +37,25 @@ export interface BuildOptions {
   overlay?: Record<string, string>;
   /** Output base name (default: name). */
   outName?: string;
+  /**
+   * `rootless` (default): no root, no loop device, no mount; reproducible byte for byte.
+   * `loop`: loop-mounts the boot partition and runs the real `extlinux --install` (root only).
+   */
+  builder?: Builder;
 }
+
+export type Builder = 'rootless' | 'loop';
+export const BUILDERS: readonly Builder[] = ['rootless', 'loop'];
 
 export interface BuildResult {
   name: string;
   imagePath: string;
   mapPath: string;
   gzPath?: string;
+  /** sha256 of the raw image (also in `<image>.sha256`), and of the .gz when one was made. */
+  sha256: string;
+  gzSha256?: string;
+  builder: Builder;
   cached: boolean;
   layout: ImageLayout;
   map: DiskMap;
@@ -55,13 +72,21 @@ const BUILD_TOOLS: Record<ImageLayout['chain'], string[]> = {
   'grub-bios': ['sfdisk', 'mke2fs', 'mount', 'e2fsck', 'debugfs', 'grub-mkimage', 'grub-i386-pc'],
 };
 
-/** Chains whose install step needs a kernel mount of the boot partition (so root). */
-const needsMount = (chain: ImageLayout['chain']) => chain !== 'mbr-syslinux-fat';
+/** Tools of the rootless builder: no extlinux run (its templates are read out of the binary), no mount. */
+const ROOTLESS_TOOLS: Record<ImageLayout['chain'], string[]> = {
+  'gpt-extlinux': ['sfdisk', 'mke2fs', 'extlinux', 'e2fsck', 'debugfs', 'gptmbr.bin'],
+  'mbr-extlinux': ['sfdisk', 'mke2fs', 'extlinux', 'e2fsck', 'debugfs', 'mbr.bin'],
+  'mbr-syslinux-fat': BUILD_TOOLS['mbr-syslinux-fat'],
+  'grub-bios': ['sfdisk', 'mke2fs', 'e2fsck', 'debugfs', 'grub-mkimage', 'grub-i386-pc'],
+};
 
-async function mke2fs(image: string, fs: string, label: string, uuid: string, lba: number, sectors: number): Promise<void> {
+/** Chains whose loop-builder install step needs a kernel mount of the boot partition (so root). */
+const needsMount = (chain: ImageLayout['chain'], builder: Builder) => builder === 'loop' && chain !== 'mbr-syslinux-fat';
+
+async function mke2fs(image: string, fs: string, label: string, uuid: string, lba: number, sectors: number, epoch: number): Promise<void> {
   // Fixed UUID + hash seed from the cache key: the same inputs give the same fs ids.
-  const args = ['-q', '-F', '-t', fs, '-L', label.slice(0, 16), '-U', uuid, '-E', `offset=${lba * SECTOR},hash_seed=${uuid}`, image, `${Math.floor(sectors / 2)}k`];
-  const r = await runTool(requireTool('mke2fs'), args, { reject: false, all: true });
+  const args = ['-q', '-F', '-t', fs, '-L', label.slice(0, 16), '-U', uuid, '-E', `offset=${lba * SECTOR},hash_seed=${uuid},root_owner=0:0`, image, `${Math.floor(sectors / 2)}k`];
+  const r = await runTool(requireTool('mke2fs'), args, { reject: false, all: true, env: e2fsEnv(epoch) });
   if (r.exitCode !== 0) throw new BootchainError('MKFS_FAILED', `mke2fs ${fs} at sector ${lba} of ${image} failed: ${(r.all ?? '').trim()}`, `command: mke2fs ${args.join(' ')}`);
 }
 
@@ -90,6 +115,9 @@ async function installFiles(image: string, plan: PartitionPlan, img: LoadedImage
   }
 }
 
+/** A `sha256sum`-format line (checkable with `sha256sum -c` from the file's folder). */
+const sha256Line = (hash: string, file: string): string => `${hash}  ${basename(file)}\n`;
+
 async function readCache(keyPath: string, key: string, outputs: string[]): Promise<boolean> {
   try {
     return (await readFile(keyPath, 'utf8')).trim() === key && outputs.every((p) => existsSync(p));
@@ -104,7 +132,9 @@ async function gzipCached(imagePath: string, gzPath: string, distDir: string, ou
   try {
     const tmp = out.path('.img.gz');
     const tool = await gzipImage(imagePath, tmp);
-    await out.commit([[tmp, gzPath]]);
+    const tmpSha = out.path('.img.gz.sha256');
+    await writeFile(tmpSha, sha256Line(await sha256File(tmp), gzPath));
+    await out.commit([[tmp, gzPath], [tmpSha, `${gzPath}.sha256`]]);
     log(`  ${tool}: compressed the cached image`);
   } finally {
     await out.close();
@@ -133,20 +163,27 @@ export async function buildImage(opts: BuildOptions, log: (line: string) => void
   const mapPath = resolve(distDir, `${outName}.map.json`);
   const keyPath = resolve(distDir, `${outName}.cache-key`);
   const gzPath = wantGz ? resolve(distDir, isDefault ? 'boot.img.gz' : `${outName}.img.gz`) : undefined;
-  const key = await computeCacheKey(img);
-  const base = { name: outName, imagePath, mapPath, layout: img.layout, notices: img.notices, ...(gzPath ? { gzPath } : {}) };
-
-  if (!opts.noCache && (await readCache(keyPath, key, [imagePath, mapPath]))) {
-    if (gzPath && !existsSync(gzPath)) await gzipCached(imagePath, gzPath, distDir, outName, log);
-    const map = JSON.parse(await readFile(mapPath, 'utf8')) as DiskMap;
-    return { ...base, cached: true, map, checks: [], ms: performance.now() - t0 };
-  }
+  const shaPath = `${imagePath}.sha256`;
+  const gzShaPath = gzPath ? `${gzPath}.sha256` : undefined;
+  const builder = opts.builder ?? 'rootless';
+  if (!BUILDERS.includes(builder)) throw new BootchainError('BAD_BUILDER', `unknown builder \`${String(builder)}\``, `use one of ${BUILDERS.join(', ')}`);
+  const epoch = buildEpoch();
   const chain = img.layout.chain;
-  if (needsMount(chain) && process.getuid?.() !== 0) {
-    throw new BootchainError('NEED_ROOT', `building ${opts.name} needs root: \`extlinux --install\` only works on a mounted file system, and mounting the boot partition of the image file needs a loop mount`, `run as root (sudo npx bootchain build ${opts.name}); a cached build in ${distDir} is reused without root`);
+  const key = await computeCacheKey(img, { builder, epoch });
+  const base = { name: outName, imagePath, mapPath, layout: img.layout, notices: img.notices, builder, ...(gzPath ? { gzPath } : {}) };
+
+  if (!opts.noCache && (await readCache(keyPath, key, [imagePath, mapPath, shaPath]))) {
+    if (gzPath && !(existsSync(gzPath) && existsSync(gzShaPath!))) await gzipCached(imagePath, gzPath, distDir, outName, log);
+    const map = JSON.parse(await readFile(mapPath, 'utf8')) as DiskMap;
+    const sha256 = (await readFile(shaPath, 'utf8')).split(' ')[0]!;
+    const gzSha256 = gzShaPath ? (await readFile(gzShaPath, 'utf8')).split(' ')[0]! : undefined;
+    return { ...base, cached: true, map, checks: [], sha256, ...(gzSha256 ? { gzSha256 } : {}), ms: performance.now() - t0 };
   }
-  for (const t of BUILD_TOOLS[chain]) requireTool(t);
-  await mkdir(distDir, { recursive: true });
+  if (needsMount(chain, builder) && process.getuid?.() !== 0) {
+    throw new BootchainError('NEED_ROOT', `building ${opts.name} with --builder loop needs root: \`extlinux --install\` only works on a mounted file system, and mounting the boot partition of the image file needs a loop mount`, `drop --builder loop (the default rootless builder needs no root), or run as root`);
+  }
+  for (const t of builder === 'loop' ? BUILD_TOOLS[chain] : ROOTLESS_TOOLS[chain]) requireTool(t);
+  await checkOutputDir(distDir);
   const out = new TempOutputs(distDir, outName);
   try {
     const tmpImg = out.path('.img');
@@ -177,34 +214,50 @@ export async function buildImage(opts: BuildOptions, log: (line: string) => void
       log(`  ${codeFile} → MBR (first 440 bytes)`);
     }
     const fsUuid1 = derivedGuid(key, 'fs1');
-    await Promise.all([
-      img.layout.bootFs === 'vfat'
-        ? mkfsFat(tmpImg, img.layout.bootName, parseInt(fsUuid1.slice(0, 8), 16), plan.boot.firstLba, plan.boot.sectors)
-        : mke2fs(tmpImg, img.layout.bootFs, img.layout.bootName, fsUuid1, plan.boot.firstLba, plan.boot.sectors),
-      mke2fs(tmpImg, img.layout.confFs, img.layout.confName, derivedGuid(key, 'fs2'), plan.conf.firstLba, plan.conf.sectors),
-    ]);
-    log(`  ${img.layout.bootFs === 'vfat' ? 'mkfs.fat' : 'mke2fs'}: p1 ${img.layout.bootFs}; mke2fs: p2 ${img.layout.confFs}`);
-    if (chain === 'mbr-syslinux-fat') await installSyslinuxFat(tmpImg, plan, img, log);
-    else if (chain === 'grub-bios') await installGrubFiles(tmpImg, plan, img, log);
-    else await installFiles(tmpImg, plan, img, log);
+    const conf = makeExtFs({ image: tmpImg, fs: img.layout.confFs, label: img.layout.confName, uuid: derivedGuid(key, 'fs2'), firstLba: plan.conf.firstLba, sectors: plan.conf.sectors, epoch, files: [], what: 'the conf partition' });
+    if (img.layout.bootFs === 'vfat') {
+      await Promise.all([mkfsFat(tmpImg, img.layout.bootName, parseInt(fsUuid1.slice(0, 8), 16), plan.boot.firstLba, plan.boot.sectors), conf]);
+      log(`  mkfs.fat: p1 vfat; mke2fs: p2 ${img.layout.confFs}`);
+      await installSyslinuxFat(tmpImg, plan, img, log, epoch);
+    } else if (builder === 'rootless') {
+      const part = { image: tmpImg, plan, img, uuid: fsUuid1, epoch, log };
+      await Promise.all([chain === 'grub-bios' ? buildGrubPartition(part) : buildExtlinuxPartition(part), conf]);
+      log(`  mke2fs: p2 ${img.layout.confFs}`);
+    } else {
+      await Promise.all([mke2fs(tmpImg, img.layout.bootFs, img.layout.bootName, fsUuid1, plan.boot.firstLba, plan.boot.sectors, epoch), conf]);
+      log(`  mke2fs: p1 ${img.layout.bootFs}; mke2fs: p2 ${img.layout.confFs}`);
+      if (chain === 'grub-bios') await installGrubFiles(tmpImg, plan, img, log);
+      else await installFiles(tmpImg, plan, img, log);
+    }
+    // The image bytes are final here: hash them while the self-check (e2fsck, debugfs: other processes) reads.
+    const hashing = sha256File(tmpImg);
+    hashing.catch(() => {});
     const { checks, map } = await selfCheck({ image: tmpImg, layout: img.layout, plan, files: img.files, mbrCode, syslinuxDir: syslinuxDirFor(chain), ...(grub ? { grubCore: grub.core } : {}) });
     map.image = imagePath;
     const tmpMap = out.path('.map.json');
     await writeFile(tmpMap, JSON.stringify(map, null, 2) + '\n');
     const pairs: Array<[string, string]> = [[tmpImg, imagePath], [tmpMap, mapPath]];
+    const tmpSha = out.path('.img.sha256');
+    let gzSha256: string | undefined;
     if (gzPath) {
       const tg = performance.now();
       const tmpGz = out.path('.img.gz');
       const tool = await gzipImage(tmpImg, tmpGz);
+      gzSha256 = await sha256File(tmpGz);
       log(`  ${tool}: ${Math.round(performance.now() - tg)} ms`);
-      pairs.push([tmpGz, gzPath]);
+      const tmpGzSha = out.path('.img.gz.sha256');
+      await writeFile(tmpGzSha, sha256Line(gzSha256, gzPath));
+      pairs.push([tmpGz, gzPath], [tmpGzSha, gzShaPath!]);
     }
+    const sha256 = await hashing;
+    await writeFile(tmpSha, sha256Line(sha256, imagePath));
+    pairs.push([tmpSha, shaPath]);
     await rm(keyPath, { force: true });
     await out.commit(pairs);
     const tmpKey = out.path('.cache-key');
     await writeFile(tmpKey, key + '\n');
     await out.commit([[tmpKey, keyPath]]);
-    return { ...base, cached: false, map, checks, ms: performance.now() - t0 };
+    return { ...base, cached: false, map, checks, sha256, ...(gzSha256 ? { gzSha256 } : {}), ms: performance.now() - t0 };
   } finally {
     await out.close();
   }

@@ -5,7 +5,7 @@ import { GPTMBR_BIN, requireTool } from './host-tools.ts';
 import type { LoadedImage } from './image-def.ts';
 
 /** Bump when the builder's output for the same inputs changes. */
-export const BUILDER_VERSION = 1;
+export const BUILDER_VERSION = 2;
 
 let toolVersions: Promise<string> | undefined;
 
@@ -17,8 +17,17 @@ export function hostToolVersions(): Promise<string> {
       return `${tool}: ${(r.all ?? '').split('\n')[0]?.trim()}`;
     };
     const [ext, mke2fs, sfdisk] = await Promise.all([run('extlinux', '--version'), run('mke2fs', '-V'), run('sfdisk', '--version')]);
-    const gptmbr = createHash('sha256').update(await readFile(requireTool('gptmbr.bin'))).digest('hex');
-    return [ext, mke2fs, sfdisk, `gptmbr.bin(${GPTMBR_BIN}): ${gptmbr}`].join('\n');
+    const sha = async (file: string) => {
+      try {
+        return createHash('sha256').update(await readFile(file)).digest('hex');
+      } catch {
+        return 'absent';
+      }
+    };
+    const gptmbr = await sha(requireTool('gptmbr.bin'));
+    // The rootless builder's EXTLINUX bytes come out of the extlinux binary; mke2fs's defaults from its config.
+    const [extBin, mke2fsConf] = await Promise.all([sha(requireTool('extlinux')), sha(process.env['MKE2FS_CONFIG'] ?? '/etc/mke2fs.conf')]);
+    return [ext, mke2fs, sfdisk, `gptmbr.bin(${GPTMBR_BIN}): ${gptmbr}`, `extlinux binary: ${extBin}`, `mke2fs.conf: ${mke2fsConf}`].join('\n');
   })();
   // A failure (missing tool) must not stick: the next call looks again.
   toolVersions.catch(() => { toolVersions = undefined; });
@@ -27,11 +36,13 @@ export function hostToolVersions(): Promise<string> {
 
 /**
  * sha256 over everything that determines the image bytes: each file's destination and bytes
- * (including the ipxe.lkrn actually used), the layout, the tool versions and gptmbr.bin.
+ * (including the ipxe.lkrn actually used), the layout, the tool versions, gptmbr.bin, the extlinux binary,
+ * mke2fs.conf, the builder and the epoch of its timestamps.
  */
-export async function computeCacheKey(img: LoadedImage): Promise<string> {
+export async function computeCacheKey(img: LoadedImage, build: { builder: string; epoch: number }): Promise<string> {
   const h = createHash('sha256');
   h.update(`bootchain-image v${BUILDER_VERSION}\n`);
+  h.update(`builder ${build.builder}, epoch ${build.epoch}\n`);
   h.update(JSON.stringify(img.layout) + '\n');
   h.update((await hostToolVersions()) + '\n');
   for (const f of img.files) {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, posix, relative, resolve } from 'node:path';
+import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BootchainError } from '../errors.ts';
 import { checkBzImage } from './bzimage.ts';
@@ -44,16 +44,53 @@ export async function listImages(imagesDir: string): Promise<string[]> {
   }
 }
 
-async function walk(dir: string, base = dir): Promise<string[]> {
+/**
+ * Files under `dir` (relative POSIX paths, sorted). A symlink is followed only when it points inside the image
+ * definition `root`: a link out of it would put host files in the image that no one reviewing the folder sees.
+ * Devices, FIFOs and sockets are refused.
+ */
+async function walk(dir: string, root: string, label: string, base = dir, seen = new Set<string>()): Promise<string[]> {
   if (!existsSync(dir)) return [];
+  const real = await realpath(dir);
+  if (seen.has(real)) return [];
+  seen.add(real);
+  const rootReal = await realpath(root);
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     if (e.name.startsWith('.')) continue; // .gitkeep and friends are not image files
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(p, base)));
-    else if (e.isFile() || (e.isSymbolicLink() && (await stat(p)).isFile())) out.push(relative(base, p).split('\\').join('/'));
+    const shown = join(label, relative(root, p));
+    let isDir = e.isDirectory();
+    let isFile = e.isFile();
+    if (e.isSymbolicLink()) {
+      let target: string;
+      try {
+        target = await realpath(p);
+      } catch {
+        throw new BootchainError('BAD_IMAGE_FILE', `${shown} is a symlink to ${await readlink(p)}, which does not exist`, `remove ${shown} or fix its target`);
+      }
+      if (target !== rootReal && !target.startsWith(rootReal + sep)) {
+        throw new BootchainError('SYMLINK_OUTSIDE', `${shown} is a symlink to ${target}, outside the image definition ${label}: refused`, `copy the file into ${label} instead of linking to it`);
+      }
+      const st = await stat(p);
+      isDir = st.isDirectory();
+      isFile = st.isFile();
+    }
+    if (isDir) out.push(...(await walk(p, root, label, base, seen)));
+    else if (isFile) out.push(relative(base, p).split('\\').join('/'));
+    else throw new BootchainError('BAD_IMAGE_FILE', `${shown} is not a regular file (a device, FIFO or socket): refused`, `remove ${shown}; an image holds regular files only`);
   }
   return out.sort();
+}
+
+/** Reads one input file; an unreadable file is a clear error naming it. */
+async function readInput(path: string, shown: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new BootchainError('INPUT_UNREADABLE', `cannot read ${shown}: ${code === 'EACCES' || code === 'EPERM' ? `permission denied (uid ${process.getuid?.() ?? '?'})` : (e as Error).message}`, `make ${shown} readable by this user, or remove it`);
+  }
 }
 
 /**
@@ -61,7 +98,7 @@ async function walk(dir: string, base = dir): Promise<string[]> {
  * Keys are paths inside the image definition: "extlinux/extlinux.conf", "ipxe/ipxe.conf".
  */
 async function overlayBytes(key: string, value: string): Promise<Buffer> {
-  if (isAbsolute(value) && !value.includes('\n') && existsSync(value)) return readFile(value);
+  if (isAbsolute(value) && !value.includes('\n') && existsSync(value)) return readInput(value, `${value} (overlay ${key})`);
   return Buffer.from(value, 'utf8');
 }
 
@@ -111,7 +148,7 @@ export async function loadImage(name: string, imagesDir: string, overlay: Record
   };
   for (const sub of SOURCE_DIRS) {
     // grub/ files keep their folder: they go to /boot/grub, next to ipxe/'s files in /boot.
-    for (const rel of await walk(join(dir, sub))) add({ dest: sub === 'grub' ? `grub/${rel}` : rel, origin: `${label}/${sub}/${rel}`, bytes: await readFile(join(dir, sub, rel)) });
+    for (const rel of await walk(join(dir, sub), dir, label)) add({ dest: sub === 'grub' ? `grub/${rel}` : rel, origin: `${label}/${sub}/${rel}`, bytes: await readInput(join(dir, sub, rel), `${label}/${sub}/${rel}`) });
   }
   for (const [key, value] of Object.entries(overlay)) {
     const { dir: sub, rel } = checkOverlayKey(key);
@@ -132,7 +169,7 @@ export async function loadImage(name: string, imagesDir: string, overlay: Record
     checkBzImage(lkrn.bytes, lkrn.origin);
   } else {
     const debian = requireTool('ipxe.lkrn');
-    files.set('ipxe.lkrn', { dest: 'ipxe.lkrn', origin: DEBIAN_IPXE_LKRN, bytes: await readFile(debian) });
+    files.set('ipxe.lkrn', { dest: 'ipxe.lkrn', origin: DEBIAN_IPXE_LKRN, bytes: await readInput(debian, debian) });
     notices.push(`notice: ${label}/ipxe/ipxe.lkrn not supplied; using Debian's ${DEBIAN_IPXE_LKRN} (no embedded script, no HTTPS)`);
   }
   const total = [...files.values()].reduce((n, f) => n + f.bytes.length, 0);

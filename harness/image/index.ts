@@ -1,5 +1,5 @@
 /** Public entry of the image area: build, inspect and map disk images. */
-export { buildImage, DEFAULT_IMAGE, type BuildOptions, type BuildResult } from './build-image.ts';
+export { buildImage, BUILDERS, DEFAULT_IMAGE, type Builder, type BuildOptions, type BuildResult } from './build-image.ts';
 export { inspectImage, SYSLINUX_DIRS } from './inspect-image.ts';
 export { findFileRegion, readMappedFile } from './read-mapped-file.ts';
 export { listImages, loadImage, type ImageFile, type LoadedImage } from './image-def.ts';

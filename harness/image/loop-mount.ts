@@ -79,7 +79,19 @@ export class LoopMount {
       if (r.exitCode !== 0) execaSync(umount(), ['-l', this.dir], { reject: false });
       this.#mounted = false;
     }
-    try { rmdirSync(this.dir); } catch { /* already gone */ }
+    // An async close() may have an umount(8) of its own in flight (the signal landed mid-close): until it
+    // finishes, rmdir says EBUSY. Wait for it (bounded) instead of leaving the mount dir behind.
+    const wait = new Int32Array(new SharedArrayBuffer(4));
+    for (let i = 0; i < 200; i++) {
+      try {
+        rmdirSync(this.dir);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EBUSY') return; // gone already, or not ours to remove
+        if (isMountPoint(this.dir)) execaSync(umount(), ['-l', this.dir], { reject: false });
+        Atomics.wait(wait, 0, 0, 10);
+      }
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -12,6 +12,7 @@ t.test('doctor passes on this machine and names what it probed', async (t) => {
   t.match(r.stdout, /ok\s+qemu-system-x86_64\s+\S+ \(QEMU emulator version/);
   t.match(r.stdout, /private network per boot/);
   t.match(r.stdout, /KVM/);
+  t.match(r.stdout, /ok\s+rootless EXTLINUX install\s+boot sector, ldlinux.sys \(\d+ B\), ldlinux.c32 \(\d+ B\) found in \/usr\/bin\/extlinux/);
   t.match(r.stdout, /a boot can run here/);
 });
 

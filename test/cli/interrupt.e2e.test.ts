@@ -86,11 +86,11 @@ for (const [sig, when] of BOOT_CASES) {
   });
 }
 
-t.test('SIGINT during build --no-cache: no mount, loop device, mount dir or temp output left', { skip: isRoot ? false : 'needs root (loop mount)' }, async (t) => {
+t.test('SIGINT during build --builder loop --no-cache: no mount, loop device, mount dir or temp output left', { skip: isRoot ? false : 'needs root (loop mount)' }, async (t) => {
   const tmp = join(work, 'tmp-build');
   const dist = join(work, 'dist-build');
   mkdirSync(dist, { recursive: true });
-  const child = spawnCli(['build', '--no-cache', '--no-gzip', '--dist', dist], tmp);
+  const child = spawnCli(['build', '--builder', 'loop', '--no-cache', '--no-gzip', '--dist', dist], tmp);
   const mounted = await pollFor(() => mountsUnder(tmp)[0], 60_000, 10);
   t.ok(mounted, 'the build mounted the boot partition under its TMPDIR');
   const loopsWhileMounted = await loopDevicesFor(dist);

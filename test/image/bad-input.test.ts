@@ -93,13 +93,82 @@ t.test('CLI: exit 2 with message and hint; exit 0 and the table on success', asy
   t.match(out.join('\n'), /cache hit/);
 });
 
-t.test('NEED_ROOT when not root (and no cached build)', { skip: process.getuid?.() !== 0 ? 'needs root to drop privileges' : false }, async (t) => {
+t.test('NEED_ROOT for --builder loop when not root (and no cached build)', { skip: process.getuid?.() !== 0 ? 'needs root to drop privileges' : false }, async (t) => {
   const dist = join('/tmp', `image-noroot-${process.pid}`);
   t.teardown(() => execFileSync('rm', ['-rf', dist]));
-  const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/sh', '-c', `exec env -i HOME=/tmp PATH=/usr/local/bin:/usr/bin:/bin "${process.execPath}" bin/bootchain.js build --no-gzip --dist ${dist}`], { reject: false, extendEnv: false, env: { HOME: '/tmp', PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+  const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/sh', '-c', `exec env -i HOME=/tmp PATH=/usr/local/bin:/usr/bin:/bin "${process.execPath}" bin/bootchain.js build --builder loop --no-gzip --dist ${dist}`], { reject: false, extendEnv: false, env: { HOME: '/tmp', PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
   t.equal(r.exitCode, 2, 'exit 2');
   t.notMatch(r.stderr, /EACCES/, 'clean stderr');
-  t.match(r.stderr, /NEED_ROOT.*needs root: `extlinux --install` only works on a mounted file system/);
-  t.match(r.stderr, /hint: run as root/);
+  t.match(r.stderr, /NEED_ROOT.*with --builder loop needs root: `extlinux --install` only works on a mounted file system/);
+  t.match(r.stderr, /hint: drop --builder loop \(the default rootless builder needs no root\), or run as root/);
   t.notOk(existsSync(dist), 'nothing written');
+});
+
+t.test('image folders: symlinks out of the folder, FIFOs and devices are refused; links inside are followed', async (t) => {
+  const { symlinkSync } = await import('node:fs');
+  const { loadImage } = await import('../../harness/image/image-def.ts');
+  const root = t.testdir();
+  const images = join(root, 'images');
+  const dist = join(root, 'dist');
+  const outside = join(root, 'secret.txt');
+  writeFileSync(outside, 'host secret\n');
+  def(images, 'link-out', { 'extlinux/extlinux.conf': CONF });
+  symlinkSync(outside, join(images, 'link-out', 'extlinux', 'secret.txt'));
+  def(images, 'link-in', { 'extlinux/extlinux.conf': CONF, 'ipxe/shared.txt': 'shared\n' });
+  symlinkSync('../ipxe/shared.txt', join(images, 'link-in', 'extlinux', 'alias.txt'));
+  def(images, 'fifo', { 'extlinux/extlinux.conf': CONF });
+  execFileSync('mkfifo', [join(images, 'fifo', 'extlinux', 'pipe')]);
+  def(images, 'dangling', { 'extlinux/extlinux.conf': CONF });
+  symlinkSync('/nonexistent/file', join(images, 'dangling', 'extlinux', 'gone'));
+
+  await expectCode(t, buildImage({ name: 'link-out', imagesDir: images, distDir: dist }), 'SYMLINK_OUTSIDE', /link-out\/extlinux\/secret\.txt is a symlink to .*secret\.txt, outside the image definition .*link-out: refused/, dist);
+  await expectCode(t, buildImage({ name: 'fifo', imagesDir: images, distDir: dist }), 'BAD_IMAGE_FILE', /fifo\/extlinux\/pipe is not a regular file \(a device, FIFO or socket\): refused/, dist);
+  await expectCode(t, buildImage({ name: 'dangling', imagesDir: images, distDir: dist }), 'BAD_IMAGE_FILE', /dangling\/extlinux\/gone is a symlink to \/nonexistent\/file, which does not exist/, dist);
+  // Positive control: a link that stays inside the folder is followed.
+  const ok = await loadImage('link-in', images);
+  t.same(ok.files.find((f) => f.dest === 'alias.txt')?.bytes.toString(), 'shared\n', 'a symlink inside the image folder is followed');
+});
+
+t.test('output folder in the way / bad SOURCE_DATE_EPOCH: exit 2 naming it, nothing written', async (t) => {
+  const root = t.testdir();
+  const file = join(root, 'a-file');
+  writeFileSync(file, 'x');
+  await expectCode(t, buildImage({ name: 'hypersolid-cloud', distDir: join(file, 'dist') }), 'OUT_DIR_NOT_WRITABLE', new RegExp(`cannot create the output folder ${file}/dist: a file is in the way`), join(file, 'dist'));
+  const dist = join(root, 'dist');
+  process.env['SOURCE_DATE_EPOCH'] = 'yesterday';
+  t.teardown(() => { delete process.env['SOURCE_DATE_EPOCH']; });
+  await expectCode(t, buildImage({ name: 'hypersolid-cloud', distDir: dist }), 'BAD_SOURCE_DATE_EPOCH', /SOURCE_DATE_EPOCH must be a whole number of seconds since 1970.*got `yesterday`/, dist);
+});
+
+// As root, permissions do not stop reads or writes: these run the CLI as `nobody`.
+const asNobody = (args: string, cwd: string) =>
+  execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/sh', '-c', `cd "${cwd}" && exec env -i HOME=/tmp PATH=/usr/local/bin:/usr/bin:/bin "${process.execPath}" "${process.cwd()}/bin/bootchain.js" build ${args}`], { reject: false, extendEnv: false, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
+
+t.test('unwritable output folder and unreadable input file (as an unprivileged user)', { skip: process.getuid?.() !== 0 ? 'needs root to drop privileges' : false }, async (t) => {
+  const root = join('/tmp', `bootchain-badperm-${process.pid}`);
+  t.teardown(() => execFileSync('rm', ['-rf', root]));
+  const images = join(root, 'images');
+  def(images, 'secret', { 'extlinux/extlinux.conf': CONF, 'ipxe/key.txt': 'k\n' });
+  execFileSync('chmod', ['-R', 'a+rX', root]);
+  execFileSync('chmod', ['000', join(images, 'secret', 'ipxe', 'key.txt')]);
+  const ro = join(root, 'ro-dist');
+  mkdirSync(ro, { mode: 0o555 });
+  execFileSync('chmod', ['555', ro]);
+
+  const dist = join(root, 'dist');
+  execFileSync('chmod', ['777', root]);
+  const r = await asNobody(`secret --images ${images} --no-gzip --dist ${dist}`, root);
+  t.equal(r.exitCode, 2, 'exit 2 for an unreadable input');
+  t.match(r.stderr, /INPUT_UNREADABLE.*cannot read .*images\/secret\/ipxe\/key\.txt: permission denied \(uid 65534\)/);
+  t.ok(distEmpty(dist), 'no output left behind');
+  execFileSync('chmod', ['644', join(images, 'secret', 'ipxe', 'key.txt')]);
+
+  const w = await asNobody(`secret --images ${images} --no-gzip --dist ${ro}`, root);
+  t.equal(w.exitCode, 2, 'exit 2 for an unwritable output folder');
+  t.match(w.stderr, new RegExp(`OUT_DIR_NOT_WRITABLE.*the output folder ${ro} is not writable by this user \\(uid 65534\\)`));
+  t.same(readdirSync(ro), [], 'nothing written');
+  // Positive control: readable input, writable folder: the same build as the same user succeeds.
+  const ok = await asNobody(`secret --images ${images} --no-gzip --dist ${dist}`, root);
+  t.equal(ok.exitCode, 0, ok.stderr);
+  t.match(ok.stdout, /sha256: [0-9a-f]{64} {2}.*secret\.img/);
 });

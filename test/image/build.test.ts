@@ -82,7 +82,9 @@ t.test('default image: build, self-check, map, cache, gzip', async (t) => {
   t.comment(`gzip of the cached image: ${r4.ms.toFixed(0)} ms`);
   t.equal(r4.gzPath, join(dist, 'boot.img.gz'));
   execFileSync('gzip', ['-t', r4.gzPath!]);
-  t.same(readdirSync(dist).sort(), ['boot.img.gz', 'hypersolid-cloud.cache-key', 'hypersolid-cloud.img', 'hypersolid-cloud.map.json'], 'no temp files left');
+  t.same(readdirSync(dist).sort(), ['boot.img.gz', 'boot.img.gz.sha256', 'hypersolid-cloud.cache-key', 'hypersolid-cloud.img', 'hypersolid-cloud.img.sha256', 'hypersolid-cloud.map.json'], 'no temp files left');
+  execFileSync('sha256sum', ['-c', '--quiet', 'hypersolid-cloud.img.sha256', 'boot.img.gz.sha256'], { cwd: dist });
+  t.equal(readFileSync(join(dist, 'hypersolid-cloud.img.sha256'), 'utf8'), `${r4.sha256}  hypersolid-cloud.img\n`, 'sha256sum format, the hash the build returned');
   t.same(ourLoops(dist), [], 'no loop device of ours');
   t.same(ourMounts(dist), [], 'no mount of ours');
   t.same(mntDirs().filter((d) => !mntBefore.has(d)), [], 'no mount point dir left');

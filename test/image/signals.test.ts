@@ -58,7 +58,7 @@ t.test('positive control: the mount and loop probes see a loop mount made like t
  * The kill is triggered by the build's own progress lines; the extlinux cases are meant to land
  * while the mount is held, and the test records whether it really was at the moment of the kill.
  */
-t.test('a build killed mid-way leaves nothing behind', { skip: !isRoot && 'needs root' }, async (t) => {
+t.test('a loop build (--builder loop) killed mid-way leaves nothing behind', { skip: !isRoot && 'needs root' }, async (t) => {
   const dist = t.testdir({ tmp: {} });
   // A private TMPDIR: mount dirs of builds in other test files running at the same time are not ours.
   const tmp = join(dist, 'tmp');
@@ -67,7 +67,7 @@ t.test('a build killed mid-way leaves nothing behind', { skip: !isRoot && 'needs
   const cases = [['SIGTERM', /mke2fs:/, false], ['SIGINT', /extlinux --install/, true], ['SIGTERM', /extlinux --install/, true], ['SIGINT', /GPT written/, false]] as const;
   let heldKills = 0;
   for (const [sig, trigger] of cases) {
-    const child = execa('/bin/sh', ['-c', `exec env -i HOME=/tmp TMPDIR=${tmp} PATH=/usr/local/bin:/usr/bin:/bin "${process.execPath}" bin/bootchain.js build --no-cache --no-gzip --dist ${dist}`], { reject: false, buffer: false });
+    const child = execa('/bin/sh', ['-c', `exec env -i HOME=/tmp TMPDIR=${tmp} PATH=/usr/local/bin:/usr/bin:/bin "${process.execPath}" bin/bootchain.js build --builder loop --no-cache --no-gzip --dist ${dist}`], { reject: false, buffer: false });
     let out = '';
     let atKill: string[] | null = null;
     const earlier = new Set(imageMountsUnder(dist)); // a leak of an earlier case must not count as this one's mount
@@ -91,8 +91,49 @@ t.test('a build killed mid-way leaves nothing behind', { skip: !isRoot && 'needs
     t.notMatch(loopText(), dist, 'no loop device');
     t.same(readdirSync(dist).filter((f) => f.includes('.tmp-') && f !== 'tmp'), [], `no temp output (${sig} at ${trigger}: ${r.signal ?? `exit ${r.exitCode}`}; output:\n${out})`);
     t.notOk(existsSync(`${dist}/hypersolid-cloud.cache-key`), 'no cache key for an unfinished build');
+    t.same(readdirSync(tmp).filter((d) => d.startsWith('image-mnt-') && !before.has(d)), [], `no mount dir left (${sig} at ${trigger}; output:\n${out})`);
   }
   // Otherwise the "no mount / no loop device" checks above never had anything to clean up.
   t.ok(heldKills >= 1, `at least one kill landed while the build held its loop mount (${heldKills} of ${cases.filter((c) => c[2]).length})`);
   t.same(readdirSync(tmp).filter((d) => d.startsWith('image-mnt-') && !before.has(d)), [], 'no mount dir left');
+});
+
+/** bootchain's own temp folders (tempPrefix: bootchain-KIND-PID-…); tsx keeps its cache there too. */
+const ours = (tmp: string): string[] => readdirSync(tmp).filter((d) => d.startsWith('bootchain-'));
+
+/** The rootless builder owns a staging folder and temp outputs: a kill at any step leaves neither behind. */
+t.test('a rootless build killed mid-way leaves no staging folder or temp output', async (t) => {
+  const dist = t.testdir({ tmp: {} });
+  const tmp = join(dist, 'tmp');
+  const cases = [['SIGINT', /GPT written/], ['SIGTERM', /gptmbr\.bin → MBR/], ['SIGINT', /mke2fs -d: p1/], ['SIGTERM', 'staging']] as const;
+  let stagedKills = 0;
+  for (const [sig, trigger] of cases) {
+    const child = execa('/bin/sh', ['-c', `exec env -i HOME=/tmp TMPDIR=${tmp} PATH=/usr/local/bin:/usr/bin:/bin "${process.execPath}" bin/bootchain.js build --no-cache --dist ${dist}`], { reject: false, buffer: false });
+    let out = '';
+    let stagedAtKill: string[] | null = null;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (typeof trigger !== 'string' && trigger.test(out) && !child.killed) {
+        stagedAtKill = ours(tmp);
+        child.kill(sig);
+      }
+    });
+    // 'staging': kill as soon as the staging folder shows up (polled), so one kill lands while it exists.
+    const poll = trigger === 'staging' ? setInterval(() => {
+      const now = ours(tmp);
+      if (now.some((d) => d.startsWith('bootchain-stage-')) && !child.killed) {
+        stagedAtKill = now;
+        child.kill(sig);
+      }
+    }, 2) : undefined;
+    const r = await child;
+    clearInterval(poll);
+    if ((stagedAtKill ?? [] as string[]).some((d: string) => d.startsWith('bootchain-stage-'))) stagedKills++;
+    t.ok(stagedAtKill, `the trigger came and the kill was sent (output:\n${out})`);
+    t.comment(`${sig} at ${trigger}: ${r.signal ?? `exit ${r.exitCode}`}; TMPDIR at the kill: ${(stagedAtKill ?? []).join(', ') || 'empty'}`);
+    t.same(ours(tmp), [], `no staging or temp folder of bootchain left (${sig} at ${trigger})`);
+    t.same(readdirSync(dist).filter((f) => f.includes('.tmp-') && f !== 'tmp'), [], `no temp output (${sig} at ${trigger})`);
+    t.notOk(existsSync(`${dist}/hypersolid-cloud.cache-key`), 'no cache key for an unfinished build');
+  }
+  t.ok(stagedKills >= 1, `at least one kill landed while the staging folder existed (${stagedKills}): the cleanup had something to remove`);
 });
