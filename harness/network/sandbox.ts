@@ -37,6 +37,11 @@ export interface NetworkSandbox {
    * starts, after the namespace itself exists: QEMU can join the namespace meanwhile, paused.
    */
   readonly ready: Promise<{ http: Array<{ ip: string; port: number; server: Server }>; dns: DgramSocket }>;
+  /**
+   * Resolves (never rejects) with the reason when the holder dies before close(): the namespace is no
+   * longer owned, so a boot using it cannot be trusted (the session ends it as an infra error).
+   */
+  readonly lost: Promise<string>;
   close(): Promise<void>;
 }
 
@@ -75,6 +80,11 @@ export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Prom
     throw e;
   }
   let closed: Promise<void> | null = null;
+  const lost = new Promise<string>((resolve) =>
+    child.once('exit', (code, sig) => {
+      if (!closed) resolve(`the private network's holder process (pid ${child.pid}) ended ${sig ? `by ${sig}` : `with exit code ${code}`} during the boot`);
+    }),
+  );
   const http: Array<{ ip: string; port: number; server: Server }> = [];
   let dns: DgramSocket | null = null;
   const killNow = (): void => {
@@ -159,5 +169,5 @@ export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Prom
   ready.catch(() => undefined); // the caller awaits it; an early failure must not be unhandled meanwhile
   const pid = child.pid!;
   const wrapper = ['nsenter', `--target=${pid}`, ...(privilege === 'root' ? [] : ['--user', '--preserve-credentials']), '--net', '--mount', `--wd=${process.cwd()}`, '--'];
-  return { privilege, pid, wrapper, ready, close };
+  return { privilege, pid, wrapper, ready, lost, close };
 }

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { BootchainError } from '../errors.ts';
 
 export const DEFAULT_ARTIFACTS_ROOT = resolve(process.env.BOOTCHAIN_ARTIFACTS ?? 'artifacts');
 
@@ -8,6 +9,11 @@ export async function newArtifactsDir(root: string = DEFAULT_ARTIFACTS_ROOT, lab
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const safe = label.replace(/[^\w.-]+/g, '_').slice(0, 60);
   const dir = join(resolve(root), `${stamp}-${safe}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`);
-  await mkdir(dir, { recursive: true });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new BootchainError('ARTIFACTS_UNWRITABLE', `cannot create the run's artifacts folder ${dir}: ${code ?? (e as Error).message}`, 'free space there or point --artifacts / BOOTCHAIN_ARTIFACTS at a writable folder', { cause: e });
+  }
   return dir;
 }
