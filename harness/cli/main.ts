@@ -21,6 +21,10 @@ commands:
                           speed figures as ratios against baselines measured in the same run
   merge-reports FILE|DIR... [--junit FILE] [--json FILE]
                           merge the run --json summaries of CI shards into one summary and one JUnit file
+  fuzz [--seed N] [--cases N] [--jobs N] [--boot-timeout S] [--image IMG] [--json FILE] [--only I,J] [--keep]
+                          mutate the image's boot-critical bytes (seeded) and lint + boot each case: no crash, hang or unproven pass
+  flake [--scenario NAME]... [--runs N] [--no-hog] [--json FILE]
+                          run each scenario N times (and N more beside a CPU hog): same verdict, stage and code every time
   doctor                  check every host requirement (a real namespace and KVM probe) and print the fix for each gap
   list                    list the scenarios
   help                    this text
@@ -39,6 +43,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   repro: async () => (await import('./repro-command.ts')).runRepro,
   bench: async () => (await import('./bench-command.ts')).runBench,
   doctor: async () => (await import('./doctor-command.ts')).runDoctor,
+  fuzz: async () => (await import('./fuzz-command.ts')).runFuzzCommand,
+  flake: async () => (await import('./flake-command.ts')).runFlakeCommand,
   'merge-reports': async () => (await import('./merge-reports-command.ts')).runMergeReports,
 };
 
@@ -55,7 +61,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return 2;
   }
   // A harness killed by SIGKILL could not clean up: its temp dirs are removed now, and the user told.
-  if (cmd === 'boot' || cmd === 'run' || cmd === 'start' || cmd === 'build') {
+  if (cmd === 'boot' || cmd === 'run' || cmd === 'start' || cmd === 'build' || cmd === 'fuzz' || cmd === 'flake') {
     const swept = sweepLeftovers();
     if (swept.length) io.err(`cleaned up ${swept.length} temp dir(s) left by a killed bootchain run: ${swept.join(', ')}`);
   }

@@ -91,8 +91,15 @@ export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Prom
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   const offExit = registerExitKill(killNow);
+  let closing = false;
+  /** The signal that ended the holder when it was not our close() (someone else killed it). */
+  let killedBy: string | null = null;
+  child.once('exit', (_code, sig) => {
+    if (!closing && sig) killedBy = sig;
+  });
   const close = (): Promise<void> =>
     (closed ??= (async () => {
+      closing = true;
       for (const h of http) h.server.close();
       try {
         dns?.close();
@@ -112,6 +119,10 @@ export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Prom
   child.stderr!.on('data', (d: string) => (stderr += d));
   const fail = (e: unknown): BootchainError | Error => {
     if ((e as Error).name === 'AbortError' || signal?.aborted) return e as Error;
+    // Killed from outside while it set up (not a host that cannot make namespaces): say so, not how to install unshare.
+    if (killedBy) {
+      return new BootchainError('NETNS_HOLDER_DIED', `the private network's holder process (pid ${child.pid}) was killed by ${killedBy} while it set up the namespace`, 'something on this host killed it (an OOM killer, a process reaper, a test); run the boot again', { cause: e });
+    }
     return new BootchainError(
       'NETNS_UNAVAILABLE',
       `cannot create the boot's private network (${privilege === 'root' ? 'unshare --net --mount' : 'unshare --user --map-root-user --net --mount'}): ${(e as Error).message}`,
