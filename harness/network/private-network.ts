@@ -54,6 +54,8 @@ export interface PrivateNetwork {
   attach(o: { wire: (stub: HttpStub) => void; startedAt: number }): void;
   /** Resolves with the reason when the network stops being what the boot was promised (its holder died, a listener failed) before close(). */
   readonly lost: Promise<string>;
+  /** Why the stubs could not have answered the guest (a listener refuses connections from inside), or null. */
+  checkListeners(): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -145,6 +147,11 @@ export async function openPrivateNetwork(o: PrivateNetworkOptions): Promise<Priv
       if (dns) dns.startedAt = a.startedAt;
     },
     lost,
+    checkListeners: async () => {
+      const bad = await sandbox.probeListeners();
+      if (!bad?.length) return null;
+      return `the stub's listening socket${bad.length > 1 ? 's' : ''} ${bad.map((b) => `${b.ip}:${b.port} (${b.error})`).join(', ')} stopped taking connections during the boot: the guest's failure may be the harness's, not the image's`;
+    },
     close,
   };
 }

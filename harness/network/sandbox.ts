@@ -42,6 +42,8 @@ export interface NetworkSandbox {
    * longer owned, so a boot using it cannot be trusted (the session ends it as an infra error).
    */
   readonly lost: Promise<string>;
+  /** Asks the holder to connect to every listener from inside; the ones that refuse (null: the holder cannot answer). */
+  probeListeners(): Promise<Array<{ ip: string; port: number; error: string }> | null>;
   close(): Promise<void>;
 }
 
@@ -180,5 +182,22 @@ export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Prom
   ready.catch(() => undefined); // the caller awaits it; an early failure must not be unhandled meanwhile
   const pid = child.pid!;
   const wrapper = ['nsenter', `--target=${pid}`, ...(privilege === 'root' ? [] : ['--user', '--preserve-credentials']), '--net', '--mount', `--wd=${process.cwd()}`, '--'];
-  return { privilege, pid, wrapper, ready, lost, close };
+  let probes = 0;
+  const probeListeners = (): Promise<Array<{ ip: string; port: number; error: string }> | null> =>
+    new Promise((resolve) => {
+      if (!child.connected || closed) return resolve(null);
+      const id = ++probes;
+      const timer = setTimeout(() => finish(null), 3000);
+      const onMessage = (m: { kind: string; id?: number; results?: Array<{ ip: string; port: number; error: string | null }> }): void => {
+        if (m.kind === 'probe-result' && m.id === id) finish((m.results ?? []).filter((r): r is { ip: string; port: number; error: string } => r.error !== null));
+      };
+      const finish = (v: Array<{ ip: string; port: number; error: string }> | null): void => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(v);
+      };
+      child.on('message', onMessage);
+      child.send({ kind: 'probe', id }, (e) => e && finish(null));
+    });
+  return { privilege, pid, wrapper, ready, lost, probeListeners, close };
 }

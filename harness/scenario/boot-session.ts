@@ -235,6 +235,8 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     if (tick) clearInterval(tick);
     // Checked while QEMU still runs: a deleted or replaced image makes the verdict meaningless.
     const imageNow = fileIdentity(o.image);
+    // A failed boot in the private network: were the stubs still there to answer? (A destroyed listener looks like a server that is down.)
+    if (net && !abortedBeforeVerdict && !infraLost && tracker.result().verdict !== 'pass') infraLost = await net.checkListeners();
     if (!abortedBeforeVerdict && !infraLost && imageNow !== imageAtStart) infraLost = `IMAGE_CHANGED: ${o.image} was ${imageNow === null ? 'deleted' : 'replaced or modified'} while it booted; the verdict would describe a file that no longer exists as booted — boot a copy that nothing else changes`;
     const early = failureShot ? await failureShot : null;
     if (early) screenshots.push({ label: 'screen at the failure', file: early });
