@@ -47,8 +47,9 @@ export async function runFuzzCommand(args: string[], io: CliIo): Promise<number>
   const workDir = resolve(values['work-dir'] ?? `artifacts/fuzz-seed-${seed}`);
   io.err(`fuzz: seed ${seed}, ${only ? `cases ${only.join(',')} of ` : ''}${cases} cases, ${jobs} job(s), boot --timeout ${bootTimeoutS}s; kept cases in ${workDir}`);
   const t0 = Date.now();
-  return withInterrupt(io, async () => {
+  return withInterrupt(io, async (signal) => {
     const results = await runFuzz({
+      signal,
       image,
       map,
       seed,

@@ -20,6 +20,8 @@ export interface FuzzOptions {
   /** Only these case indexes of the seed's plan (to replay one). */
   only?: number[];
   onCase?: (r: FuzzCaseResult, done: number, total: number) => void;
+  /** Ctrl-C: the running lint/boot get SIGINT (and clean up), no new case starts. */
+  signal?: AbortSignal;
 }
 
 export interface CommandOutcome {
@@ -55,9 +57,13 @@ const LINT_WATCHDOG_MS = 30_000;
 /** Beyond its own timeout a boot may take this long to close QEMU and write its artifacts. */
 const BOOT_GRACE_MS = 20_000;
 
-async function runCommand(args: string[], watchdogMs: number): Promise<CommandOutcome & { stdout: string }> {
+async function runCommand(args: string[], watchdogMs: number, signal?: AbortSignal): Promise<CommandOutcome & { stdout: string }> {
   const t0 = Date.now();
-  const r = await execa(process.execPath, [join(projectRoot(), 'bin', 'bootchain.js'), ...args], { cwd: projectRoot(), reject: false, timeout: watchdogMs, killSignal: 'SIGKILL', stdin: 'ignore' });
+  const child = execa(process.execPath, [join(projectRoot(), 'bin', 'bootchain.js'), ...args], { cwd: projectRoot(), reject: false, timeout: watchdogMs, killSignal: 'SIGKILL', stdin: 'ignore' });
+  // Interrupted: the child boot closes its own QEMU and network on SIGINT (the watchdog's SIGKILL is for hangs only).
+  const onAbort = (): void => void child.kill('SIGINT');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const r = await child.finally(() => signal?.removeEventListener('abort', onAbort));
   return { exitCode: r.exitCode ?? null, signal: r.signal ?? null, ms: Date.now() - t0, hung: r.timedOut === true, stderrTail: String(r.stderr).slice(-2000), stdout: String(r.stdout) };
 }
 
@@ -89,7 +95,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzCaseResult[]> {
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
-    while (next < plan.length) {
+    while (next < plan.length && !o.signal?.aborted) {
       const m = plan[next++]!;
       const r = await runCase(m, o, targets.find((t) => t.name === m.target)!);
       results.push(r);
@@ -121,14 +127,14 @@ async function runCase(m: Mutation, o: FuzzOptions, target: ReturnType<typeof fu
   } finally {
     closeSync(fd);
   }
-  const lintRun = await runCommand(['lint', img, '--json'], LINT_WATCHDOG_MS);
+  const lintRun = await runCommand(['lint', img, '--json'], LINT_WATCHDOG_MS, o.signal);
   let lintErrors: string[] = [];
   try {
     lintErrors = (JSON.parse(lintRun.stdout) as { findings: Array<{ severity: string; code: string }> }).findings.filter((f) => f.severity === 'error').map((f) => f.code);
   } catch {
     // no JSON (bad input: exit 2 with a message): no findings
   }
-  const bootRun = await runCommand(['boot', img, '--json', '--timeout', String(o.bootTimeoutS), '--artifacts', join(dir, 'artifacts')], o.bootTimeoutS * 1000 + BOOT_GRACE_MS + 10_000);
+  const bootRun = await runCommand(['boot', img, '--json', '--timeout', String(o.bootTimeoutS), '--artifacts', join(dir, 'artifacts')], o.bootTimeoutS * 1000 + BOOT_GRACE_MS + 10_000, o.signal);
   const report = parseReport(bootRun.stdout);
   const { stdout: _l, ...lint } = lintRun;
   const { stdout: _b, ...boot } = bootRun;
