@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BootchainError } from '../errors.ts';
 import type { DiskMap } from '../image/types.ts';
-import { fuzzTables, runFuzz } from '../reliability/fuzz-run.ts';
+import { fuzzTables, runFuzz, type FuzzCaseResult } from '../reliability/fuzz-run.ts';
 import { withInterrupt } from './interrupt.ts';
 import type { CliIo } from './io.ts';
 
@@ -16,7 +16,7 @@ const int = (v: string | undefined, name: string, min: number, max: number, dflt
 };
 
 /**
- * `bootchain fuzz [--seed N] [--cases N] [--jobs N] [--boot-timeout S] [--image IMG] [--json FILE] [--keep] [--only I,J]`:
+ * `bootchain fuzz [--seed N] [--cases N] [--jobs N] [--boot-timeout S] [--image IMG] [--json FILE] [--keep] [--only I,J]` (or `--from FILE.jsonl`: the tables of an earlier run):
  * mutates the image's boot-critical regions (seeded, reproducible), lints and boots each case through the CLI,
  * and prints the counts by verdict and failed stage. Exit 0 when no case crashed, hung or passed unproven.
  */
@@ -33,8 +33,15 @@ export async function runFuzzCommand(args: string[], io: CliIo): Promise<number>
       keep: { type: 'boolean', default: false },
       only: { type: 'string' },
       'work-dir': { type: 'string' },
+      from: { type: 'string' },
     },
   });
+  if (values.from) {
+    // The tables of an earlier (or interrupted) run, from its JSON lines.
+    const results = readFileSync(values.from, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as FuzzCaseResult);
+    io.out(fuzzTables(results.sort((a, b) => a.index - b.index)));
+    return results.some((r) => r.problems.length) ? 1 : 0;
+  }
   const seed = int(values.seed, 'seed', 0, 2 ** 31 - 1, 1);
   const cases = int(values.cases, 'cases', 1, 100_000, 300);
   const jobs = int(values.jobs, 'jobs', 1, 16, 2);
@@ -45,6 +52,7 @@ export async function runFuzzCommand(args: string[], io: CliIo): Promise<number>
   const map = JSON.parse(readFileSync(mapPath, 'utf8')) as DiskMap;
   const only = values.only?.split(',').map((x) => int(x, 'only', 0, cases - 1, 0));
   const workDir = resolve(values['work-dir'] ?? `artifacts/fuzz-seed-${seed}`);
+  if (values.json) await writeFile(`${values.json}l`, '');
   io.err(`fuzz: seed ${seed}, ${only ? `cases ${only.join(',')} of ` : ''}${cases} cases, ${jobs} job(s), boot --timeout ${bootTimeoutS}s; kept cases in ${workDir}`);
   const t0 = Date.now();
   return withInterrupt(io, async (signal) => {
@@ -59,8 +67,11 @@ export async function runFuzzCommand(args: string[], io: CliIo): Promise<number>
       workDir,
       keep: values.keep,
       ...(only ? { only } : {}),
-      onCase: (r, done, total) =>
-        io.err(`  [${done}/${total}] #${r.index} ${r.mutation.slice(0, 90)} → lint ${r.lint.errors.length ? r.lint.errors.join(',') : 'clean'}; boot ${r.boot.verdict ?? 'no report'}${r.boot.failedStage ? ` at ${r.boot.failedStage} [${r.boot.failureCode}]` : ''} (${(r.boot.ms / 1000).toFixed(1)} s)${r.problems.length ? `  ✘ ${r.problems.join('; ')}` : ''}`),
+      onCase: (r, done, total) => {
+        // Every case as it ends (JSON lines next to --json): a long run interrupted still has its figures.
+        if (values.json) void appendFile(`${values.json}l`, JSON.stringify(r) + '\n');
+        io.err(`  [${done}/${total}] #${r.index} ${r.mutation.slice(0, 90)} → lint ${r.lint.errors.length ? r.lint.errors.join(',') : 'clean'}; boot ${r.boot.verdict ?? 'no report'}${r.boot.failedStage ? ` at ${r.boot.failedStage} [${r.boot.failureCode}]` : ''} (${(r.boot.ms / 1000).toFixed(1)} s)${r.problems.length ? `  ✘ ${r.problems.join('; ')}` : ''}`);
+      },
     });
     io.out(fuzzTables(results));
     io.out(`\nseed ${seed}, ${results.length} cases in ${((Date.now() - t0) / 1000).toFixed(0)} s (${jobs} job(s)); replay one: bootchain fuzz --seed ${seed} --cases ${cases} --only I --keep`);

@@ -21,7 +21,7 @@ commands:
                           speed figures as ratios against baselines measured in the same run
   merge-reports FILE|DIR... [--junit FILE] [--json FILE]
                           merge the run --json summaries of CI shards into one summary and one JUnit file
-  fuzz [--seed N] [--cases N] [--jobs N] [--boot-timeout S] [--image IMG] [--json FILE] [--only I,J] [--keep]
+  fuzz [--seed N] [--cases N] [--jobs N] [--boot-timeout S] [--image IMG] [--json FILE] [--only I,J] [--keep] [--from FILE.jsonl]
                           mutate the image's boot-critical bytes (seeded) and lint + boot each case: no crash, hang or unproven pass
   flake [--scenario NAME]... [--runs N] [--no-hog] [--json FILE]
                           run each scenario N times (and N more beside a CPU hog): same verdict, stage and code every time
