@@ -98,8 +98,12 @@ async function applyFault(c: FaultCase, o: { tmp: string; image: string; artifac
       return { landed: true, did: `SIGKILL to the namespace holder ${holder.join(',')}` };
     case 'close-stub-socket': {
       if (!holder.length || !qemu.length) return { landed: false, did: 'no holder or QEMU' };
-      const r = await execa('nsenter', [`--target=${holder[0]}`, '--net', '--', 'ss', '-K', '-tln'], { reject: false });
-      return { landed: true, did: `destroyed the listening sockets in the namespace (ss -K): ${String(r.stdout).split('\n').length - 1} socket(s)` };
+      const ss = (args: string[]) => execa('nsenter', [`--target=${holder[0]}`, '--net', '--', 'ss', ...args, '-tlnH'], { reject: false });
+      // The holder may still be opening them (a loaded host): wait until they listen, then destroy them.
+      await pollFor(async () => (String((await ss([])).stdout).trim() ? true : null), 5_000, 50);
+      const n = String((await ss(['-K'])).stdout).split('\n').filter((l) => l.trim()).length;
+      if (n === 0 || !alive(o.cliPid)) return { landed: false, did: 'no listening socket to destroy' };
+      return { landed: true, did: `destroyed the listening sockets in the namespace (ss -K): ${n} socket(s)` };
     }
     case 'delete-image':
       if (!qemu.length) return { landed: false, did: 'no QEMU yet' };

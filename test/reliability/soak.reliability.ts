@@ -23,6 +23,8 @@ interface Sample {
   rss: number;
   heapUsed: number;
   fds: number;
+  owners: number;
+  signalListeners: number;
 }
 
 const slope = (xs: number[], ys: number[]): number => {
@@ -57,5 +59,7 @@ t.test(`${BOOTS} consecutive boots in one process: heap, RSS and file descriptor
   t.comment(`open fds before: ${samples[0]!.fds}, after boot 1: ${first.fds}, after boot ${last.i}: ${last.fds}`);
   t.ok(heapSlope < HEAP_SLOPE_BYTES, `heap grows less than ${HEAP_SLOPE_BYTES / 1024} KiB per boot over the second half (${(heapSlope / 1024).toFixed(1)} KiB/boot)`);
   t.ok(rssGrowth < RSS_GROWTH_BYTES, `RSS grows less than ${mib(RSS_GROWTH_BYTES)} over the second half (${mib(rssGrowth)})`);
+  t.same([...new Set(boots.map((s) => s.owners))], [0], 'no owner (QEMU, stub, namespace) is still registered with the reaper after a boot');
+  t.ok(Math.max(...boots.map((s) => s.signalListeners)) <= samples[0]!.signalListeners, 'no SIGINT listener is left behind by a boot');
   t.ok(Math.max(...boots.map((s) => s.fds)) <= samples[0]!.fds, `file descriptors back to the baseline after every boot (before: ${samples[0]!.fds}; after each: ${[...new Set(boots.map((s) => s.fds))].join(', ')})`);
 });
