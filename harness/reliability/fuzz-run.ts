@@ -200,7 +200,7 @@ export function fuzzTables(results: FuzzCaseResult[]): string {
   const byRegion = regions.map((t) => {
     const rs = results.filter((r) => r.target === t);
     const n = (f: (r: FuzzCaseResult) => boolean) => rs.filter(f).length;
-    return `| ${t} | ${rs.length} | ${n((r) => r.boot.verdict === 'pass')} | ${n((r) => r.boot.verdict === 'fail')} | ${n((r) => r.boot.verdict === 'error')} | ${n((r) => r.lint.errors.length > 0)} | ${n((r) => r.problems.length > 0)} |`;
+    return `| ${t} | ${rs.length} | ${n((r) => r.boot.verdict === 'pass')} | ${n((r) => r.boot.verdict === 'fail')} | ${n((r) => r.boot.verdict === 'error')} | ${n((r) => r.boot.verdict === null)} | ${n((r) => r.lint.errors.length > 0)} | ${n((r) => r.problems.length > 0)} |`;
   });
   const crashes = results.filter((r) => r.problems.some((p) => /crash|stack trace/.test(p))).length;
   const hangs = results.filter((r) => r.problems.some((p) => /hung|overran/.test(p))).length;
@@ -212,8 +212,8 @@ export function fuzzTables(results: FuzzCaseResult[]): string {
     '|---|---|---|---|',
     ...byVerdict.map((l) => l.replace(/^\| ([^|]+) \| ([^|]+) \| ([^|]+) \| (\d+) \|$/, '| $1 | $2 | $3 | $4 |')),
     '',
-    '| region | cases | pass | fail | error | lint errors | problems |',
-    '|---|---|---|---|---|---|---|',
+    '| region | cases | pass | fail | error | bad input | lint found errors | defects |',
+    '|---|---|---|---|---|---|---|---|',
     ...byRegion,
   ].join('\n');
 }
