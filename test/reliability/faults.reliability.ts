@@ -245,7 +245,7 @@ function checkVerdict(t: Test, c: FaultCase, o: Outcome, why: string): void {
   const expected: Partial<Record<Fault, RegExp>> = {
     'kill-qemu': /QEMU (?:failed|exited|was killed)/,
     'kill-holder': /holder process .* (?:ended|was killed) by SIGKILL/,
-    'close-stub-socket': /listening socket .* stopped taking connections/,
+    'close-stub-socket': /listening sockets? .* stopped taking connections/,
     'delete-image': /IMAGE_CHANGED: .* was deleted/,
     'artifacts-readonly': /ARTIFACTS_UNWRITABLE/,
     'artifacts-full': /ARTIFACTS_UNWRITABLE/,
