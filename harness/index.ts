@@ -7,3 +7,5 @@ export type { BootchainConfig } from './project/config.ts';
 export type { ImageDefinition, ImageLayout, DiskMap } from './image/types.ts';
 export { STAGE_IDS } from './stages/ladder.ts';
 export type { StageId, StageResult, FailureInfo, Verdict } from './stages/ladder.ts';
+export { bootImage } from './boot-image.ts';
+export type { BootImageOptions } from './boot-image.ts';

@@ -88,3 +88,8 @@ export async function reapAll(): Promise<void> {
 export function liveCleanupCount(): number {
   return cleanups.size;
 }
+
+/** Number of live exit kills (for tests: a finished run leaves none). */
+export function liveExitKillCount(): number {
+  return exitKills.size;
+}

@@ -29,6 +29,10 @@ commands:
   merge-reports FILE|DIR... [--junit FILE] [--json FILE] [--html FILE] [--artifacts-under DIR]...
                           merge the run --json summaries of CI shards into one summary, one JUnit file and
                           one HTML index (each run's report found where it is, or under --artifacts-under)
+  fuzz [--seed N] [--cases N] [--jobs N] [--boot-timeout S] [--image IMG] [--json FILE] [--only I,J] [--keep] [--from FILE.jsonl]
+                          mutate the image's boot-critical bytes (seeded) and lint + boot each case: no crash, hang or unproven pass
+  flake [--scenario NAME]... [--runs N] [--no-hog] [--json FILE]
+                          run each scenario N times (and N more beside a CPU hog): same verdict, stage and code every time
   doctor [--fix]          check every host requirement (a real namespace and KVM probe) and print the fix for each gap
                           (--fix, as root: apt-get install what is missing)
   list [--examples]       list the scenarios (--examples: bootchain's own, runnable as bootchain:NAME)
@@ -51,6 +55,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   repro: async () => (await import('./repro-command.ts')).runRepro,
   bench: async () => (await import('./bench-command.ts')).runBench,
   doctor: async () => (await import('./doctor-command.ts')).runDoctor,
+  fuzz: async () => (await import('./fuzz-command.ts')).runFuzzCommand,
+  flake: async () => (await import('./flake-command.ts')).runFlakeCommand,
   'merge-reports': async () => (await import('./merge-reports-command.ts')).runMergeReports,
   init: async () => (await import('./init-command.ts')).runInit,
   test: async () => (await import('./test-command.ts')).runTest,
@@ -73,7 +79,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return 2;
   }
   // A harness killed by SIGKILL could not clean up: its temp dirs are removed now, and the user told.
-  if (cmd === 'boot' || cmd === 'run' || cmd === 'start' || cmd === 'build' || cmd === 'test' || cmd === 'debug') {
+  if (cmd === 'boot' || cmd === 'run' || cmd === 'start' || cmd === 'build' || cmd === 'test' || cmd === 'debug' || cmd === 'fuzz' || cmd === 'flake') {
     const swept = sweepLeftovers();
     if (swept.length) io.err(`cleaned up ${swept.length} temp dir(s) left by a killed bootchain run: ${swept.join(', ')}`);
   }

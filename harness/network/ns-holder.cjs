@@ -42,6 +42,26 @@ async function main() {
   await send({ kind: 'ready', pid: process.pid });
 }
 
+// The harness asks, when a boot did not pass, whether its listeners still take connections (a destroyed
+// socket looks to the guest exactly like a server that is down).
+function probe(ip, port) {
+  return new Promise((resolve) => {
+    const c = net.connect({ host: ip, port });
+    const done = (error) => {
+      clearTimeout(timer);
+      c.destroy();
+      resolve({ ip, port, error });
+    };
+    const timer = setTimeout(() => done('no answer within 1 s'), 1000);
+    c.once('connect', () => done(null));
+    c.once('error', (e) => done(e.code || String(e.message)));
+  });
+}
+process.on('message', (m) => {
+  if (!m || m.kind !== 'probe') return;
+  Promise.all((spec.http || []).map((l) => probe(l.ip, l.port))).then((results) => process.send({ kind: 'probe-result', id: m.id, results }));
+});
+
 process.on('disconnect', () => process.exit(0));
 main().catch((e) => {
   try {

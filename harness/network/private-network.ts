@@ -54,6 +54,10 @@ export interface PrivateNetwork {
    * mapped): every stub, made or to be made, is wired, and ledger times count from `startedAt`.
    */
   attach(o: { wire: (stub: HttpStub) => void; startedAt: number }): void;
+  /** Resolves with the reason when the network stops being what the boot was promised (its holder died, a listener failed) before close(). */
+  readonly lost: Promise<string>;
+  /** Why the stubs could not have answered the guest (a listener refuses connections from inside), or null. */
+  checkListeners(): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -112,6 +116,12 @@ export async function openPrivateNetwork(o: PrivateNetworkOptions): Promise<Priv
     dns = startDnsStub(dnsSocket, addresses, startedAt);
   };
   let closed: Promise<void> | null = null;
+  let reportLost: (why: string) => void = () => undefined;
+  const lost = Promise.race([sandbox.lost, new Promise<string>((r) => (reportLost = r))]);
+  // A listener that fails after the holder handed it over (e.g. its socket destroyed) no longer serves the guest.
+  void sandbox.ready.then(({ http }) => {
+    for (const l of http) l.server.on('error', (e: Error) => void (closed ?? reportLost(`the stub's listening socket ${l.ip}:${l.port} failed during the boot: ${e.message}`)));
+  }, () => undefined);
   const close = (): Promise<void> =>
     (closed ??= (async () => {
       await Promise.allSettled(stubs.map((s) => s.close()));
@@ -138,6 +148,12 @@ export async function openPrivateNetwork(o: PrivateNetworkOptions): Promise<Priv
       startedAt = a.startedAt;
       for (const s of stubs) a.wire(s);
       if (dns) dns.startedAt = a.startedAt;
+    },
+    lost,
+    checkListeners: async () => {
+      const bad = await sandbox.probeListeners();
+      if (!bad?.length) return null;
+      return `the stub's listening socket${bad.length > 1 ? 's' : ''} ${bad.map((b) => `${b.ip}:${b.port} (${b.error})`).join(', ')} stopped taking connections during the boot: the guest's failure may be the harness's, not the image's`;
     },
     close,
   };

@@ -39,6 +39,13 @@ export interface NetworkSandbox {
    * starts, after the namespace itself exists: QEMU can join the namespace meanwhile, paused.
    */
   readonly ready: Promise<{ http: Array<{ ip: string; port: number; server: Server }>; dns: DgramSocket }>;
+  /**
+   * Resolves (never rejects) with the reason when the holder dies before close(): the namespace is no
+   * longer owned, so a boot using it cannot be trusted (the session ends it as an infra error).
+   */
+  readonly lost: Promise<string>;
+  /** Asks the holder to connect to every listener from inside; the ones that refuse (null: the holder cannot answer). */
+  probeListeners(): Promise<Array<{ ip: string; port: number; error: string }> | null>;
   close(): Promise<void>;
 }
 
@@ -78,14 +85,26 @@ export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Prom
     throw e;
   }
   let closed: Promise<void> | null = null;
+  const lost = new Promise<string>((resolve) =>
+    child.once('exit', (code, sig) => {
+      if (!closed) resolve(`the private network's holder process (pid ${child.pid}) ended ${sig ? `by ${sig}` : `with exit code ${code}`} during the boot`);
+    }),
+  );
   const http: Array<{ ip: string; port: number; server: Server }> = [];
   let dns: DgramSocket | null = null;
   const killNow = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   const offExit = registerExitKill(killNow);
+  let closing = false;
+  /** The signal that ended the holder when it was not our close() (someone else killed it). */
+  let killedBy: string | null = null;
+  child.once('exit', (_code, sig) => {
+    if (!closing && sig) killedBy = sig;
+  });
   const close = (): Promise<void> =>
     (closed ??= (async () => {
+      closing = true;
       for (const h of http) h.server.close();
       try {
         dns?.close();
@@ -105,6 +124,10 @@ export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Prom
   child.stderr!.on('data', (d: string) => (stderr += d));
   const fail = (e: unknown): BootchainError | Error => {
     if ((e as Error).name === 'AbortError' || signal?.aborted) return e as Error;
+    // Killed from outside while it set up (not a host that cannot make namespaces): say so, not how to install unshare.
+    if (killedBy) {
+      return new BootchainError('NETNS_HOLDER_DIED', `the private network's holder process (pid ${child.pid}) was killed by ${killedBy} while it set up the namespace`, 'something on this host killed it (an OOM killer, a process reaper, a test); run the boot again', { cause: e });
+    }
     return new BootchainError(
       'NETNS_UNAVAILABLE',
       `cannot create the boot's private network (${privilege === 'root' ? 'unshare --net --mount' : 'unshare --user --map-root-user --net --mount'}): ${(e as Error).message}`,
@@ -162,5 +185,22 @@ export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Prom
   ready.catch(() => undefined); // the caller awaits it; an early failure must not be unhandled meanwhile
   const pid = child.pid!;
   const wrapper = ['nsenter', `--target=${pid}`, ...(privilege === 'root' ? [] : ['--user', '--preserve-credentials']), '--net', '--mount', `--wd=${process.cwd()}`, '--'];
-  return { privilege, pid, wrapper, resolvConf, ready, close };
+  let probes = 0;
+  const probeListeners = (): Promise<Array<{ ip: string; port: number; error: string }> | null> =>
+    new Promise((resolve) => {
+      if (!child.connected || closed) return resolve(null);
+      const id = ++probes;
+      const timer = setTimeout(() => finish(null), 3000);
+      const onMessage = (m: { kind: string; id?: number; results?: Array<{ ip: string; port: number; error: string | null }> }): void => {
+        if (m.kind === 'probe-result' && m.id === id) finish((m.results ?? []).filter((r): r is { ip: string; port: number; error: string } => r.error !== null));
+      };
+      const finish = (v: Array<{ ip: string; port: number; error: string }> | null): void => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(v);
+      };
+      child.on('message', onMessage);
+      child.send({ kind: 'probe', id }, (e) => e && finish(null));
+    });
+  return { privilege, pid, wrapper, resolvConf, ready, lost, probeListeners, close };
 }

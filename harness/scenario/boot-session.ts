@@ -1,4 +1,6 @@
+import { statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { BootchainError } from '../errors.ts';
 import { join } from 'node:path';
 import { Machine, resolveMachineOptions, type MachineOptions } from '../machine/index.ts';
 import { startHttpStub, type RouteDef, type HttpStub } from '../network/index.ts';
@@ -123,7 +125,11 @@ const CPU_SAMPLE_EVERY_MS = 200;
 export async function runBootSession(o: BootSessionOptions): Promise<BootSessionResult> {
   const t0 = Date.now();
   const now = () => Date.now() - t0;
-  await mkdir(o.artifactsDir, { recursive: true });
+  await mkdir(o.artifactsDir, { recursive: true }).catch((e: unknown) => {
+    throw artifactsError(o.artifactsDir, e);
+  });
+  // The file QEMU boots, as it was at the start: a verdict about a file deleted or replaced meanwhile describes nothing.
+  const imageAtStart = fileIdentity(o.image);
   const timeline: BootEvent[] = [];
   const lines: ConsoleLineEvent[] = [];
   const notes = [...o.meta.notes];
@@ -223,6 +229,13 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     abortedBeforeVerdict = !tracker?.done;
     resolveDone();
   };
+  /** Why the run's own infrastructure broke before the verdict (its network's holder died…): the result is an error. */
+  let infraLost: string | null = null;
+  void net?.lost.then((why) => {
+    if (tracker?.done || infraLost) return;
+    infraLost = why;
+    resolveDone();
+  });
   o.signal?.addEventListener('abort', onAbort);
   // The guest runs (QMP `cont`) once the stubs serve and the image facts are known: the tracker exists by then.
   const startGate = Promise.all([net?.ready, factsP.then(makeTracker)]);
@@ -284,6 +297,11 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
       o.onVerdict?.({ verdict: v.verdict, failure: v.failure });
       await Promise.race([o.holdUntil, m.exited, new Promise<void>((r) => o.signal?.addEventListener('abort', () => r(), { once: true }))]);
     }
+    // Checked while QEMU still runs: a deleted or replaced image makes the verdict meaningless.
+    const imageNow = fileIdentity(o.image);
+    // A failed boot in the private network: were the stubs still there to answer? (A destroyed listener looks like a server that is down.)
+    if (net && !abortedBeforeVerdict && !infraLost && tracker!.result().verdict !== 'pass') infraLost = await net.checkListeners();
+    if (!abortedBeforeVerdict && !infraLost && imageNow !== imageAtStart) infraLost = `IMAGE_CHANGED: ${o.image} was ${imageNow === null ? 'deleted' : 'replaced or modified'} while it booted; the verdict would describe a file that no longer exists as booted — boot a copy that nothing else changes`;
     const early = failureShot ? await failureShot : null;
     if (early) screenshots.push({ label: 'screen at the failure', file: early });
     // And the screen as the guest left it at the end (QEMU may have exited already: then a note says so).
@@ -319,7 +337,14 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     result.failure = null;
     for (const st of result.stages) if (st.status === 'failed') Object.assign(st, { status: 'not-reached', evidence: ['interrupted before this stage finished'] });
     result.verdict = 'error';
-    result.endedBy = 'aborted (Ctrl-C)';
+    const reason = o.signal?.reason as { message?: string } | undefined;
+    result.endedBy = `aborted by ${typeof reason?.message === 'string' && reason.message ? reason.message : 'the caller'} before a verdict`;
+  } else if (infraLost) {
+    // The run's own infrastructure failed: whatever the guest did, no verdict about the image can stand.
+    result.failure = null;
+    for (const st of result.stages) if (st.status === 'failed') Object.assign(st, { status: 'not-reached', evidence: [`not judged: ${infraLost}`] });
+    result.verdict = 'error';
+    result.endedBy = `infra error: ${infraLost}`;
   }
   // Leaving the console ends the boot the way Ctrl-C does: QEMU's exit is ours, not the guest's failure.
   if (leftBeforeVerdict && !abortedBeforeVerdict) {
@@ -337,7 +362,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   const lint = Array.isArray(lintIn) ? lintIn : lintIn.findings;
   if (!Array.isArray(lintIn) && lintIn.note) notes.push(lintIn.note);
   const report = toBootReport({ ...result, ledger: ledger(), dns: dnsQueries(), ...(facts?.diskMap?.chain ? { chain: facts.diskMap.chain } : {}), artifactsDir: dir, wallMs, verdictAtMs, image: o.meta.image, scenario: o.meta.scenario, notes, lint });
-  await Promise.all([
+  const written = await Promise.allSettled([
     writeFile(join(dir, 'serial.raw'), reader.raw()),
     writeFile(join(dir, 'console.txt'), reader.text()),
     writeFile(join(dir, 'timeline.json'), JSON.stringify(timeline, null, 1)),
@@ -349,12 +374,22 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
     writeFile(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n'),
     writeHtmlReport(dir, { report, consoleLines: lines, screenshots, title: `bootchain: ${o.meta.scenario ?? o.meta.image}` }),
   ]);
+  const writeFailed = written.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+  if (writeFailed) {
+    // A run whose evidence could not be kept is not a result: error, with the reason, on stdout at least.
+    const e = artifactsError(dir, writeFailed.reason);
+    result.verdict = 'error';
+    result.endedBy = `infra error: ${e.code}: ${e.message}`;
+    Object.assign(report, { verdict: result.verdict, endedBy: result.endedBy });
+    report.notes.push(`${e.message} (${e.hint ?? ''})`);
+    await writeFile(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n').catch(() => undefined);
+  }
   const wantBundle =
     typeof o.reproBundle === 'function'
       ? o.reproBundle({ verdict: result.verdict, stages: result.stages, failure: result.failure, ledger: ledger(), consoleText: reader.text(), report })
       : result.verdict !== 'pass' && o.reproBundle !== false;
   // An interrupted run is the user's choice, not a failure to reproduce.
-  if (wantBundle && machine && !o.signal?.aborted) {
+  if (wantBundle && machine && !o.signal?.aborted && !writeFailed) {
     try {
       await writeReproBundle(dir, {
         imagePath: o.image,
@@ -374,6 +409,27 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
   return { ...result, report, icountShift, ledger: ledger(), dns: dnsQueries(), consoleText: reader.text(), wallMs, argv, artifactsDir: dir };
 }
 
+
+/** Device, inode, size and mtime of a file, or null when it is gone. */
+function fileIdentity(path: string): string | null {
+  try {
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return null;
+  }
+}
+
+/** A failed artifacts write (read-only folder, full disk) as the error the user can act on. */
+export function artifactsError(dir: string, e: unknown): BootchainError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new BootchainError(
+    'ARTIFACTS_UNWRITABLE',
+    `cannot write the run's artifacts to ${dir}: ${code === 'ENOSPC' ? 'no space left on the device' : code === 'EROFS' ? 'read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (e as Error).message}`,
+    'free space there or point --artifacts / BOOTCHAIN_ARTIFACTS at a writable folder',
+    { cause: e },
+  );
+}
 
 /** Resolves once `ms` of guest time (or, whichever comes first, of wall time) has passed. */
 async function waitGuest(clockOf: () => { lastGuestMs: number | null } | null, ms: number, signal: AbortSignal, wallSleep: (ms: number, signal: AbortSignal) => Promise<void>): Promise<void> {

@@ -257,10 +257,10 @@ export function checkExpectations(s: LoadedScenario, r: Pick<BootSessionResult, 
   const def = s.def;
   const problems: string[] = [];
   if ('pass' in def.expect) {
-    if (r.verdict !== 'pass') problems.push(`expected every stage up to "${def.expect.pass}" to pass; verdict ${r.verdict}${r.failure ? ` at ${r.failure.stage} [${r.failure.code}]: ${r.failure.message}` : ''}`);
+    if (r.verdict !== 'pass') problems.push(`expected every stage up to "${def.expect.pass}" to pass; verdict ${r.verdict}${r.verdict === 'error' ? ` (${r.report.endedBy})` : ''}${r.failure ? ` at ${r.failure.stage} [${r.failure.code}]: ${r.failure.message}` : ''}`);
   } else {
     const failed = r.stages.find((st) => st.status === 'failed');
-    if (r.verdict !== 'fail') problems.push(`expected the boot to fail at "${def.expect.failAt}"; verdict ${r.verdict}`);
+    if (r.verdict !== 'fail') problems.push(`expected the boot to fail at "${def.expect.failAt}"; verdict ${r.verdict}${r.verdict === 'error' ? ` (${r.report.endedBy})` : ''}`);
     else if (failed?.id !== def.expect.failAt) problems.push(`expected failure at stage "${def.expect.failAt}", got "${failed?.id ?? 'none'}"`);
     if (def.expect.code && r.failure?.code !== def.expect.code) problems.push(`expected failure code ${def.expect.code}, got ${r.failure?.code ?? 'none'}`);
     const lintCode = def.expect.lint;

@@ -56,6 +56,12 @@ const DEFAULT_EXTRA_MS = 30000;
 const WALL_BACKSTOP_MIN_MS = 10000;
 /** Wall time a guest clock may stand still (no timer, no interrupt) before the guest counts as halted. */
 const FROZEN_CLOCK_MS = 1500;
+/**
+ * A failure message settles in guest time too (a loaded host slows the guest, not its clock's view of it:
+ * a `|| chain` fallback that takes the guest 100 ms must not lose to 250 ms of a busy host's wall time);
+ * wall time caps the wait for a guest whose clock stands still.
+ */
+const SETTLE_WALL_CAP_MS = 2000;
 /** Wall ms a no-progress condition must persist before it ends the run. */
 const IDLE_CONFIRM_MS = 150;
 /**
@@ -117,7 +123,7 @@ export class StageTracker {
   private idleSeenAt: number | null = null;
   /** CPU samples taken since the last progress (the boot session samples a silent guest). */
   private cpu: Array<{ atMs: number; halted: boolean; interrupts: boolean; pc: number }> = [];
-  private pending: { match: FailureMatch; atMs: number } | null = null;
+  private pending: { match: FailureMatch; atMs: number; guestMs: number | null } | null = null;
   private prompt: { match: FailureMatch; atMs: number } | null = null;
   private final: TrackerResult | null = null;
   private readonly allRegions: DiskRegions | null;
@@ -182,7 +188,7 @@ export class StageTracker {
         this.advance();
         if (this.final) return;
         if (e.infraError) return this.finishError(`QEMU failed: ${e.infraError}`, 'infra error');
-        if (this.prompt && !this.pending) this.pending = this.prompt;
+        if (this.prompt && !this.pending) this.pending = { ...this.prompt, guestMs: null };
         if (this.pending) return this.finishFailure(this.pending.match, this.pending.atMs);
         return this.finishTimeout('MACHINE_EXITED', `QEMU exited (code ${e.code ?? '-'}${e.signal ? `, ${e.signal}` : ''}) at ${e.atMs} ms`, 'the guest reset or powered off before the stage ran; see the console tail', e.atMs);
       case 'tick':
@@ -257,6 +263,8 @@ export class StageTracker {
     r.atMs = t;
     r.guestMs = this.guestAt(t);
     r.evidence = evidence;
+    // The guest got past the failure it printed for this stage (a `|| chain` fallback): it did not fail here.
+    if (this.pending && this.pending.match.stage === r.id) this.pending = null;
     this.next = idx + 1;
     this.waiting = this.next;
     this.opts.onStage?.(r);
@@ -299,7 +307,7 @@ export class StageTracker {
       this.prompt ??= { match: m, atMs };
       return;
     }
-    this.pending ??= { match: m, atMs };
+    this.pending ??= { match: m, atMs, guestMs: this.lastGuest };
   }
 
   private checkTime(atMs: number, guestMs: number | null = null): void {
@@ -309,7 +317,11 @@ export class StageTracker {
       this.guestMovedAt = atMs;
     }
     const settle = this.opts.settleMs ?? 250;
-    if (this.pending && atMs - this.pending.atMs >= settle) return this.finishFailure(this.pending.match, this.pending.atMs);
+    if (this.pending && atMs - this.pending.atMs >= settle) {
+      const from = this.pending.guestMs;
+      const guestSettled = from === null || this.lastGuest === null || this.lastGuest - from >= settle;
+      if (guestSettled || atMs - this.pending.atMs >= SETTLE_WALL_CAP_MS) return this.finishFailure(this.pending.match, this.pending.atMs);
+    }
     if (this.opts.interactive) return;
     if (this.prompt && atMs - this.prompt.atMs >= (this.opts.promptMs ?? 1000)) return this.finishFailure(this.prompt.match, this.prompt.atMs);
     // A prompt that is still within its own wait (PROMPT + TIMEOUT) is not a hang either.

@@ -301,3 +301,41 @@ t.test('a kernel that ran but never reached the serial console: NO_SERIAL_CONSOL
   const r = tr.result();
   t.match(r.failure, { stage: 'init', code: 'NO_SERIAL_CONSOLE', hint: /console=ttyS0/ }, diag(r));
 });
+
+/** A tracker past `network`, with wall and guest time under the test's control, waiting for `chain`. */
+function chainTracker(): { tr: StageTracker; step: (wallMs: number, guestMs: number) => void; line: (text: string) => void; req: (path: string, status: number) => void } {
+  const tr = new StageTracker({ diskMap: null, finalStage: 'chain' });
+  let wall = 0;
+  let guest = 0;
+  const line = (text: string) => tr.consume({ kind: 'console', atMs: (wall += 10), guestMs: (guest += 10), text });
+  const req = (path: string, status: number) => tr.consume({ kind: 'request', atMs: (wall += 10), entry: { atMs: wall, method: 'GET', path, query: {}, url: path, headers: {}, status, bytes: 1, route: path, bodyKind: 'ipxe-script' } });
+  const step = (w: number, g: number) => tr.consume({ kind: 'tick', atMs: (wall += w), guestMs: (guest += g) });
+  for (const l of ['SeaBIOS (version 1)', 'Booting from Hard Disk...', 'SYSLINUX 6.04 EDD 20210613 Copyright (C) 1994-2015 H. Peter Anvin et al', 'booting iPXE from SYSLINUX', 'Loading ipxe.lkrn... ok', 'iPXE initialising devices...ok', 'Features: DNS HTTP', 'Press Ctrl-B for the iPXE command line...', 'Configuring (net0 52:54:00:12:34:56)...... ok']) line(l);
+  return { tr, step, line, req };
+}
+
+t.test('a `|| chain` fallback on a slow host: the failure message settles in guest time, and the stage passing after all drops it', async (t) => {
+  const { tr, step, line, req } = chainTracker();
+  line('http://primary.example.org/x.ipxe... Connection reset (http://ipxe.org/0f0a6039)');
+  step(400, 30); // a loaded host: 400 ms of wall time, the guest only 30 ms further
+  t.equal(tr.done, false, 'not failed yet: the guest has not had its 250 ms');
+  line('primary failed, trying the secondary');
+  req('/x.ipxe', 200);
+  line('http://secondary.example.org/x.ipxe... ok');
+  step(400, 300);
+  const r = tr.result();
+  t.equal(r.verdict, 'pass', diag(r));
+});
+
+t.test('a failure message with no recovery still fails once the guest had 250 ms (or after 2 s of wall time on a frozen guest clock)', async (t) => {
+  const a = chainTracker();
+  a.line('http://primary.example.org/x.ipxe... Connection reset (http://ipxe.org/0f0a6039)');
+  a.step(300, 300);
+  t.match(a.tr.result().failure, { stage: 'chain', code: 'IPXE_CONNECTION_REFUSED' }, diag(a.tr.result()));
+  const b = chainTracker();
+  b.line('http://primary.example.org/x.ipxe... Connection reset (http://ipxe.org/0f0a6039)');
+  b.step(1000, 0);
+  t.equal(b.tr.done, false, 'the guest clock stands still: wait');
+  b.step(1100, 0);
+  t.match(b.tr.result().failure, { stage: 'chain', code: 'IPXE_CONNECTION_REFUSED' }, `after 2 s of wall time: ${diag(b.tr.result())}`);
+});
