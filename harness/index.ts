@@ -7,5 +7,5 @@ export type { BootchainConfig } from './project/config.ts';
 export type { ImageDefinition, ImageLayout, DiskMap } from './image/types.ts';
 export { STAGE_IDS } from './stages/ladder.ts';
 export type { StageId, StageResult, FailureInfo, Verdict } from './stages/ladder.ts';
-export { bootImage } from './boot-image.ts';
-export type { BootImageOptions } from './boot-image.ts';
+// bootImage (harness/boot-image.ts) is not re-exported here: it pulls in execa, whose ESM-only dependencies a
+// CommonJS project's scenario files (compiled as CommonJS) cannot require. Import it from 'bootchain/boot'.
