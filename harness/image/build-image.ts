@@ -9,6 +9,7 @@ import { requireTool } from './host-tools.ts';
 import { loadImage, type LoadedImage } from './image-def.ts';
 import { isMbrChain, planPartitions, SECTOR, type PartitionPlan } from './layout.ts';
 import { LoopMount } from './loop-mount.ts';
+import { withOutputLock } from './build-lock.ts';
 import { selfCheck, type CheckResult } from './self-check.ts';
 import { TempOutputs } from './temp-outputs.ts';
 import type { DiskMap, ImageLayout } from './types.ts';
@@ -146,6 +147,12 @@ async function gzipCached(imagePath: string, gzPath: string, distDir: string, ou
  * image) with the seed's layout, self-checks it, and caches by a hash of all inputs.
  */
 export async function buildImage(opts: BuildOptions, log: (line: string) => void = () => {}): Promise<BuildResult> {
+  // Another process building the same output (a CI shard, a parallel run) finishes first; then this is a cache hit.
+  const out = resolve(opts.distDir ?? 'dist', `${opts.outName ?? opts.name}.img`);
+  return withOutputLock(out, () => buildImageLocked(opts, log));
+}
+
+async function buildImageLocked(opts: BuildOptions, log: (line: string) => void): Promise<BuildResult> {
   const t0 = performance.now();
   // The images/ folder of the current directory (a user's own project), else the one shipped with bootchain.
   const imagesDir = opts.imagesDir ?? (existsSync('images') ? 'images' : join(projectRoot(), 'images'));
