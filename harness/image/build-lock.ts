@@ -3,9 +3,10 @@
 // boots it. The lock is a directory (mkdir is atomic) under the system temp dir holding the owner's pid; a lock
 // whose owner is dead is taken over.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { registerExitKill } from '../reaper.ts';
 
 const POLL_MS = 50;
 /** A lock whose owner wrote no pid for this long (it died between mkdir and writing it) is stale. */
@@ -52,9 +53,18 @@ export async function withOutputLock<T>(output: string, fn: () => Promise<T>, o:
       await new Promise((r) => setTimeout(r, POLL_MS));
     }
   }
+  // Released on every way out: the build's end, an error, or the process exiting on a signal.
+  const release = (): void => {
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      rmdirSync(dirname(dir)); // the locks folder itself, once no build holds a lock
+    } catch {}
+  };
+  const unregister = registerExitKill(release);
   try {
     return await fn();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    unregister();
+    release();
   }
 }
