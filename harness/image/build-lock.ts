@@ -7,19 +7,11 @@ import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { registerExitKill } from '../reaper.ts';
+import { alive } from '../leftovers.ts';
 
 const POLL_MS = 50;
 /** A lock whose owner wrote no pid for this long (it died between mkdir and writing it) is stale. */
 const NO_PID_STALE_MS = 5000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The lock directory for one output file (absolute path), e.g. dist/hypersolid-cloud.img. */
 export function lockDirFor(output: string, root = join(tmpdir(), 'bootchain.build-locks')): string {
