@@ -4,7 +4,7 @@
 // tap tier): no tap runner and no TypeScript loader to start, so the command costs little more than the
 // boot itself. Any other reporter goes through tap, which gets the names through --test-env.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,8 +71,10 @@ if (values.unit) {
   writeFileSync(fake, `#!/bin/sh\necho "$*" >> '${guard}/started'\necho 'bootchain: the unit tier must not start QEMU' >&2\nexit 3\n`, { mode: 0o755 });
   env.PATH = `${guard}:${env.PATH ?? ''}`;
 }
+const startedAt = Date.now();
 const r = spawnSync(process.execPath, ['node_modules/tap/dist/esm/run.mjs', ...tapArgs], { stdio: 'inherit', env });
 let status = r.status ?? 1;
+if (status !== 0) recapFailures(startedAt);
 if (guard) {
   const started = existsSync(join(guard, 'started')) ? readFileSync(join(guard, 'started'), 'utf8').trim() : '';
   rmSync(guard, { recursive: true, force: true });
@@ -82,3 +84,40 @@ if (guard) {
   }
 }
 process.exit(status);
+
+// A CI log often keeps only the tail: name every failed assertion again at the end, with its diagnostics
+// (the stage table and console tail live there), read from tap's saved results of this run.
+function recapFailures(since) {
+  const dir = join(root, '.tap', 'test-results');
+  const files = [];
+  const walk = (d) => {
+    if (!existsSync(d)) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.tap') && statSync(p).mtimeMs >= since - 1000) files.push(p);
+    }
+  };
+  walk(dir);
+  const out = [];
+  for (const f of files.sort()) {
+    const lines = readFileSync(f, 'utf8').split('\n');
+    const blocks = [];
+    for (let i = 0; i < lines.length; i++) {
+      const m = /^(\s*)not ok \d+/.exec(lines[i]);
+      if (!m) continue;
+      // A parent's "not ok" only repeats its children's: keep the innermost (a following YAML block or none).
+      const block = [lines[i]];
+      const yamlIndent = m[1] + '  ';
+      if (lines[i + 1]?.startsWith(yamlIndent + '---')) {
+        for (let j = i + 1; j < lines.length && block.length < 80; j++) {
+          block.push(lines[j]);
+          if (lines[j].startsWith(yamlIndent + '...')) break;
+        }
+      }
+      blocks.push(block.join('\n'));
+    }
+    if (blocks.length) out.push(`# failed in ${f.slice(dir.length + 1).replace(/\.tap$/, '')}:`, ...blocks);
+  }
+  if (out.length) console.error(`\n# ---- failures of this run (again, for logs that keep only the tail) ----\n${out.join('\n')}`);
+}
