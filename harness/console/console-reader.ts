@@ -70,14 +70,17 @@ export class ConsoleReader {
 
   /**
    * SeaBIOS's sercon re-syncs the terminal's cursor with ESC[row;colH: after a CR to repaint the row
-   * ("B\r\e[07;02Hooting"), or one or two columns back over a character it sent twice ("frr\e[15;17Hom").
+   * ("B\r\e[07;02Hooting"), or one or two columns back from the cursor over a character it sent twice
+   * ("frr\e[15;17Hom").
    * Only such moves are honoured: with SYSLINUX's SERIAL echo the serial text is longer than sercon's VGA
    * row, and a far jump back would overwrite real text.
    */
   private gotoColumn(target: number): void {
     const len = this.cells.length;
     const afterCr = this.col === 0;
-    if ((afterCr && target <= len) || (target <= len && target >= len - 2)) this.col = target;
+    // "Back" is from the cursor, not the row's end: iPXE's progress erases its " [host]" note with \b and
+    // spaces, so the cursor may sit well before the end of the row when sercon re-syncs it.
+    if ((afterCr && target <= len) || (target <= this.col && target >= this.col - 2)) this.col = target;
   }
 
   private apply(ch: string, atMs: number): void {

@@ -155,6 +155,7 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
       ...(o.onStage ? { onStage: o.onStage } : {}),
       // QEMU waits paused until now (the facts were still being read): the stage limits start here.
       startedAtMs: now(),
+      guestAt: (wallMs) => machine?.guestClock?.guestAt(wallMs) ?? null,
       ...(o.holdUntil ? { interactive: true } : {}),
     });
     for (const e of early.splice(0)) feed(e);

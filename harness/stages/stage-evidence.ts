@@ -74,8 +74,9 @@ const LOADING_OK_RE = /^Loading \S+?\s*\.\.\.\s*ok/;
 export const IPXE_START_RE = /iPXE initialising devices|^iPXE \S+ .*Network Boot Firmware/;
 const CTRL_B_RE = /Press Ctrl-B for the iPXE command line/;
 const CONFIGURED_RE = /^Configuring \(.*\.\s*ok\s*$/;
-// iPXE prints a progress dot per step (more of them under time warp): "URL.............. ok".
-const URL_OK_RE = /^(\S+?)\s*\.{3,}\s*ok\s*$/;
+// iPXE prints a progress dot per step (more of them under time warp): "URL.............. ok". A gap in the
+// dots is where its " [host]" note was erased (a terminal closes it; a console re-synced late may not).
+const URL_OK_RE = /^(\S+?)\s*\.{3,}[.\s]*ok\s*$/;
 
 const stageIndex = (id: StageId): number => (STAGE_IDS as readonly string[]).indexOf(id);
 

@@ -37,6 +37,12 @@ export interface TrackerOptions {
    * time limit ends a stage; evidence alone (passes, failure messages) decides.
    */
   interactive?: boolean;
+  /**
+   * The guest clock (wall ms of the events' clock → guest ms), read again at each check: an event is stamped
+   * when it arrives, from the samples taken so far, and a busy host can leave them stale (QMP answers late
+   * while the guest's clock races under warp); the samples taken since put its progress where it was.
+   */
+  guestAt?: (wallMs: number) => number | null;
 }
 
 export interface TrackerResult {
@@ -116,6 +122,8 @@ export class StageTracker {
   private lastProgressAt = 0;
   /** Guest-clock time of the last progress, when events carry it (null: judge by wall time only). */
   private lastProgressGuest: number | null = null;
+  /** Timeline position (wall ms) of the last progress fact, to read its guest time again (opts.guestAt). */
+  private lastProgressT: number | null = null;
   /** Wall time at which the guest clock last moved forward (to spot a guest that halted for good). */
   private guestMovedAt = 0;
   private lastGuest: number | null = null;
@@ -218,6 +226,7 @@ export class StageTracker {
     this.cpu = [];
     this.lastProgressAt = f.atMs;
     if (f.guestMs !== null) this.lastProgressGuest = f.guestMs;
+    this.lastProgressT = f.t;
     if (this.prompt && !(f.kind === 'line' && f.partial)) this.prompt = null;
     this.advance();
   }
@@ -336,7 +345,8 @@ export class StageTracker {
     // No-progress limits count guest time (the guest's own timers run on it; under time warp a busy hang
     // burns guest time fast); wall time is the backstop for a guest whose clock stopped (halted, irqs off).
     const wallIdle = atMs - this.lastProgressAt;
-    const guestIdle = guestMs !== null && this.lastProgressGuest !== null ? guestMs - this.lastProgressGuest : null;
+    const progressGuest = this.progressGuest();
+    const guestIdle = guestMs !== null && progressGuest !== null ? guestMs - progressGuest : null;
     // Busy or stuck: CPU samples spread over a lot of code mean work (a loader decompressing, memtest),
     // a handful of addresses mean a loop. A busy guest gets more of its own time; a stuck one does not.
     const running = this.cpu.filter((c) => !c.halted);
@@ -365,6 +375,13 @@ export class StageTracker {
       const idle = byGuest ? `${Math.round(guestIdle)} ms of guest time${cpuNote}` : `${wallIdle} ms${guestIdle !== null ? ` of wall time; the guest clock stood still (${lastCpu?.halted ? 'CPU halted' : 'CPU halted?'})` : ''}`;
       this.finishTimeout('STAGE_TIMEOUT', `no console output or disk read for ${idle}`, `${HANG_HINTS[id as CoreStageId] ?? this.ladder.stages.find((s) => s.id === id)?.hangHint ?? `the ${id} stage hung`}; raise timeouts.stageMs.${id} if it is only slow`, atMs);
     }
+  }
+
+  /** Guest time of the last progress, from the clock's samples as they are now (see opts.guestAt). */
+  private progressGuest(): number | null {
+    if (this.lastProgressT === null || !this.opts.guestAt) return this.lastProgressGuest;
+    const g = this.opts.guestAt(this.lastProgressT);
+    return g === null ? this.lastProgressGuest : Math.max(g, this.lastProgressGuest ?? g);
   }
 
   private finishFailure(m: FailureMatch, seenAtMs: number): void {

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import t from 'tap';
-import { makeTemp, rmTemp, runCli } from './fixtures/cli-run.ts';
+import { makeTemp, rmTemp, runCli, runFailures } from './fixtures/cli-run.ts';
 import { consumeJUnit } from '../fixtures/junit-consumer.ts';
 
 const work = makeTemp('shards');
@@ -15,12 +15,12 @@ t.test('three shards of the network scenarios together run each exactly once', a
   t.equal(all.exitCode, 0);
   const runs = await Promise.all([1, 2, 3].map((i) => runCli(['run', '--tag', 'network', '--shard', `${i}/3`, '--jobs', '1', '--json'], { artifacts })));
   const names = runs.flatMap((r, i) => {
-    t.equal(r.exitCode, 0, `shard ${i + 1}/3 passes:\n${r.stderr.slice(-1500)}`);
+    t.equal(r.exitCode, 0, `shard ${i + 1}/3 passes:\n${runFailures(r.stdout, r.stderr)}`);
     t.match(r.stderr, new RegExp(`shard ${i + 1}/3: \\d+ of \\d+ scenarios`));
     return (JSON.parse(r.stdout) as Array<{ scenario: string }>).map((x) => x.scenario);
   });
   const whole = await runCli(['run', '--tag', 'network', '--jobs', '2', '--json'], { artifacts });
-  t.equal(whole.exitCode, 0, whole.stderr.slice(-1500));
+  t.equal(whole.exitCode, 0, `the unsharded run passes:\n${runFailures(whole.stdout, whole.stderr)}`);
   const unsharded = (JSON.parse(whole.stdout) as Array<{ scenario: string }>).map((x) => x.scenario);
   t.same([...names].sort(), [...unsharded].sort(), 'the shards ran the same scenarios as one unsharded run');
   t.equal(new Set(names).size, names.length, 'no scenario ran twice');

@@ -133,3 +133,13 @@ t.test("sercon's repaint (CR then ESC[row;colH) keeps the text before the column
   t.same(more.slice(0, 3), ['abcXYf', 'ghijkl', 'booting LINUX from iPXE'], 'after a CR, or one step back over a doubled char, a move is honoured; a jump ahead is not');
   t.equal(more[4], 'Loading ipxe.conf...ok', 'a far jump back (SERIAL echo: the serial row is longer than the VGA row) is ignored');
 });
+
+t.test("sercon's one-step-back re-sync in the middle of iPXE's erased progress note (seen on a loaded host)", async (t) => {
+  const lines: string[] = [];
+  const r = new ConsoleReader((e) => !e.partial && lines.push(e.text));
+  // Bytes as captured: iPXE prints " [host]" while DNS is pending, erases it with \b, spaces, \b; sercon re-syncs
+  // its cursor one column back (ESC[17;59H) while the row already holds text further right.
+  const bs = '\b'.repeat(20);
+  r.push(`http://ipxe1.example.org/myconfig.ipxe.... [ipxe1.example.org]${bs}${' '.repeat(20)}${bs}. [ipxe1.example.org]${bs}${' '.repeat(16)}\x1b[17;59H     ${bs}. [ipxe1.example.org]${bs}${' '.repeat(20)}${bs}...... ok\r\n`, 1);
+  t.same(lines, ['http://ipxe1.example.org/myconfig.ipxe............ ok'], 'as a terminal shows it: no gap in the dots');
+});

@@ -339,3 +339,22 @@ t.test('a failure message with no recovery still fails once the guest had 250 ms
   b.step(1100, 0);
   t.match(b.tr.result().failure, { stage: 'chain', code: 'IPXE_CONNECTION_REFUSED' }, `after 2 s of wall time: ${diag(b.tr.result())}`);
 });
+
+t.test('a line stamped from stale clock samples (a busy host) is placed again by the samples taken since: no false stage timeout', async (t) => {
+  // The clock as the session sees it: true guest time rises 20 ms per wall ms from wall 1000 (warp, guest idle in
+  // device init). The line arrived when the samples stopped at wall 1000, so its live stamp is stale (guest 100);
+  // the samples that came later put it at guest 20 100.
+  const truth = (w: number) => (w <= 1000 ? w / 10 : 100 + (w - 1000) * 20);
+  const run = (guestAt?: (w: number) => number | null) => {
+    const tr = new StageTracker({ diskMap: null, finalStage: 'script', guestStageMs: { script: 30_000 }, ...(guestAt ? { guestAt } : {}) });
+    for (const [i, l] of ['SeaBIOS (version 1)', 'Booting from Hard Disk...', 'SYSLINUX 6.04 EDD 20210613 Copyright (C) 1994-2015 H. Peter Anvin et al', 'booting iPXE from SYSLINUX', 'Loading ipxe.lkrn... ok'].entries()) tr.consume({ kind: 'console', atMs: 100 + i * 10, guestMs: 10 + i, text: l });
+    // "iPXE initialising devices..." printed at wall 2000 (true guest 20 100), stamped live with the stale 100.
+    tr.consume({ kind: 'console', atMs: 2000, textAtMs: 2000, guestMs: 100, text: 'iPXE initialising devices...', partial: true });
+    for (let w = 2100; w <= 3000; w += 50) tr.consume({ kind: 'tick', atMs: w, guestMs: truth(w) });
+    return tr;
+  };
+  const stale = run();
+  t.match(stale.result().failure, { stage: 'script', code: 'STAGE_TIMEOUT' }, 'the control: judged by the stale stamp, 38 s of guest "silence"');
+  const fresh = run(truth);
+  t.equal(fresh.done, false, `the clock's later samples put the line at guest 20 100: 18 s of silence, within the 30 s limit\n${diag(fresh.result())}`);
+});
