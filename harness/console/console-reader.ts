@@ -79,8 +79,9 @@ export class ConsoleReader {
     const len = this.cells.length;
     const afterCr = this.col === 0;
     // "Back" is from the cursor, not the row's end: iPXE's progress erases its " [host]" note with \b and
-    // spaces, so the cursor may sit well before the end of the row when sercon re-syncs it.
-    if ((afterCr && target <= len) || (target <= this.col && target >= this.col - 2)) this.col = target;
+    // spaces, so the cursor may sit well before the end of the row when sercon re-syncs it. Forward is up to
+    // the row's end ("from S\e[05;19H\e[05;20HYSLINUX": back one, then forward one).
+    if (target <= len && (afterCr || target >= this.col - 2)) this.col = target;
   }
 
   private apply(ch: string, atMs: number): void {

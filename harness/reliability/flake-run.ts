@@ -81,27 +81,31 @@ export interface FlakeOptions {
   runs: number;
   /** Also run each scenario `runs` times beside a CPU hog. */
   hog: boolean;
+  /** Boots at a time (default 1). */
+  jobs?: number;
   artifactsRoot: string;
   signal?: AbortSignal;
   onRun?: (r: FlakeRun, done: number, total: number) => void;
 }
 
 /**
- * Runs each scenario `runs` times in a row (then again beside a CPU hog), one boot at a time. Each run's
- * artifacts are removed unless its outcome differs from the scenario's first run (kept to compare).
+ * Runs each scenario `runs` times (then again beside a CPU hog), `jobs` boots at a time (default 1; every
+ * run is still its own boot). Each run's artifacts are removed unless its outcome differs from the scenario's
+ * first run (kept to compare).
  */
 export async function runFlake(o: FlakeOptions): Promise<FlakeRun[]> {
   const out: FlakeRun[] = [];
   const total = o.scenarios.length * o.runs * (o.hog ? 2 : 1);
   const phases = o.hog ? [false, true] : [false];
+  const firstOutcome = new Map<string, string>();
   for (const hog of phases) {
     const h = hog ? startCpuHog() : null;
     try {
-      for (const s of o.scenarios) {
-        let first: string | null = out.find((r) => r.scenario === s.name) ? outcomeOf(out.find((r) => r.scenario === s.name)!) : null;
-        for (let i = 0; i < o.runs; i++) {
-          if (o.signal?.aborted) return out;
+      const queue = o.scenarios.flatMap((s) => Array.from({ length: o.runs }, () => s));
+      const worker = async (): Promise<void> => {
+        for (let s = queue.shift(); s && !o.signal?.aborted; s = queue.shift()) {
           const res = await runScenario(s, { artifactsRoot: o.artifactsRoot, ...(o.signal ? { signal: o.signal } : {}) });
+          if (o.signal?.aborted) return;
           const r = res.result;
           const run: FlakeRun = {
             scenario: s.name,
@@ -114,12 +118,14 @@ export async function runFlake(o: FlakeOptions): Promise<FlakeRun[]> {
             stages: r.stages.map((st) => ({ id: st.id, status: st.status, guestMs: st.guestMs })),
             wallMs: r.wallMs,
           };
-          first ??= outcomeOf(run);
-          if (outcomeOf(run) === first && run.ok) await rm(r.artifactsDir, { recursive: true, force: true });
+          if (!firstOutcome.has(s.name)) firstOutcome.set(s.name, outcomeOf(run));
+          if (outcomeOf(run) === firstOutcome.get(s.name) && run.ok) await rm(r.artifactsDir, { recursive: true, force: true });
           out.push(run);
           o.onRun?.(run, out.length, total);
         }
-      }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, o.jobs ?? 1) }, worker));
+      if (o.signal?.aborted) return out;
     } finally {
       await h?.stop();
     }

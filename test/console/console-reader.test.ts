@@ -142,4 +142,6 @@ t.test("sercon's one-step-back re-sync in the middle of iPXE's erased progress n
   const bs = '\b'.repeat(20);
   r.push(`http://ipxe1.example.org/myconfig.ipxe.... [ipxe1.example.org]${bs}${' '.repeat(20)}${bs}. [ipxe1.example.org]${bs}${' '.repeat(16)}\x1b[17;59H     ${bs}. [ipxe1.example.org]${bs}${' '.repeat(20)}${bs}...... ok\r\n`, 1);
   t.same(lines, ['http://ipxe1.example.org/myconfig.ipxe............ ok'], 'as a terminal shows it: no gap in the dots');
+  r.push('booting iPXE from S\x1b[05;19H\x1b[05;20HYSLINUX\r\n', 2);
+  t.equal(lines[1], 'booting iPXE from SYSLINUX', 'one back, then one forward again (within the row): both honoured');
 });
