@@ -1,11 +1,14 @@
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
  * Temp dirs are named `bootchain-<kind>-<pid>-XXXXXX`: when a harness is killed (SIGKILL: no cleanup can
  * run), the next run finds the dirs whose process is gone, removes them and says so. Its processes (QEMU,
- * the network holder) already died with it (parent-death signal); mounts are the builder's, in its own dirs.
+ * the network holder) already died with it (parent-death signal). A loop build killed with its boot
+ * partition mounted leaves the mount (and its auto-clearing loop device) on `bootchain-mnt-<pid>-*`: the sweep
+ * unmounts it first (the kernel then frees the loop device) and never deletes through a live mount.
  */
 export const tempPrefix = (kind: string): string => `bootchain-${kind}-${process.pid}-`;
 
@@ -43,11 +46,38 @@ export function sweepLeftovers(dir = tmpdir()): string[] {
     const p = join(dir, e);
     try {
       if (!statSync(p).isDirectory()) continue;
+      const mounts = mountsUnder(p);
+      for (const m of mounts) unmount(m);
+      if (mountsUnder(p).length) continue; // still mounted (not ours to force): leave it, never delete through it
       rmSync(p, { recursive: true, force: true });
-      removed.push(`${p} (pid ${pid})`);
+      removed.push(`${p} (pid ${pid}${mounts.length ? `; unmounted ${mounts.length} mount${mounts.length > 1 ? 's' : ''}, its loop device released` : ''})`);
     } catch {
       // not ours to remove (another user's): leave it
     }
   }
   return removed;
+}
+
+/** Mount points at or under `dir`, deepest first (from /proc/self/mountinfo; octal escapes decoded). */
+export function mountsUnder(dir: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return [];
+  }
+  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  const points = text.split('\n').map((l) => l.split(' ')[4]).filter((m): m is string => !!m).map(unescape);
+  return points.filter((m) => m === dir || m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
+}
+
+function unmount(point: string): void {
+  for (const args of [[point], ['-l', point]]) {
+    try {
+      execFileSync('umount', args, { stdio: 'ignore', env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
+      return;
+    } catch {
+      // busy or not permitted: try lazily, then leave it
+    }
+  }
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execaSync } from 'execa';
+import { tempPrefix } from '../leftovers.ts';
 import { runTool } from '../run-tool.ts';
 import { BootchainError } from '../errors.ts';
 import { findCommand, requireTool } from './host-tools.ts';
@@ -36,7 +37,7 @@ export class LoopMount {
   }
 
   /** Mounts bytes [offset, offset+size) of `image` read-write on a fresh temp dir. */
-  static async open(image: string, offset: number, size: number, prefix = 'image-mnt-'): Promise<LoopMount> {
+  static async open(image: string, offset: number, size: number, prefix = tempPrefix('mnt')): Promise<LoopMount> {
     const mount = requireTool('mount');
     const m = new LoopMount(mkdtempSync(join(tmpdir(), prefix)));
     m.#release = guardSignals(() => m.closeSync());
