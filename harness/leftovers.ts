@@ -58,6 +58,35 @@ export function sweepLeftovers(dir = tmpdir()): string[] {
   return removed;
 }
 
+/**
+ * Temp outputs a killed build or decompression left in an output or cache folder (`.NAME.tmp-<pid>-*`,
+ * `NAME.tmp-<pid>`): removed when their process is gone; returns what was removed.
+ */
+export function sweepTempFiles(dir: string): string[] {
+  const removed: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const e of entries) {
+    const m = /\.tmp-(\d+)(?:-|$)/.exec(e);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || alive(pid)) continue;
+    const p = join(dir, e);
+    try {
+      if (!statSync(p).isFile()) continue;
+      rmSync(p, { force: true });
+      removed.push(`${p} (pid ${pid})`);
+    } catch {
+      // not ours to remove: leave it
+    }
+  }
+  return removed;
+}
+
 /** Mount points at or under `dir`, deepest first (from /proc/self/mountinfo; octal escapes decoded). */
 export function mountsUnder(dir: string): string[] {
   let text: string;

@@ -1,8 +1,9 @@
 import { formatError } from '../errors.ts';
 import { processIo, type CliIo } from './io.ts';
-import { sweepLeftovers } from '../leftovers.ts';
+import { sweepLeftovers, sweepTempFiles } from '../leftovers.ts';
 import { findConfigFile, loadConfig } from '../project/config.ts';
-import { useConfig } from '../project/workspace.ts';
+import { useConfig, workspace } from '../project/workspace.ts';
+import { join } from 'node:path';
 
 const USAGE = `usage: bootchain <command> [options]
 
@@ -87,6 +88,11 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     if (USES_PROJECT.has(cmd)) {
       const file = findConfigFile();
       useConfig(file ? await loadConfig(file) : null);
+    }
+    if (cmd === 'build' || cmd === 'start' || cmd === 'run' || cmd === 'test') {
+      const ws = workspace();
+      const partial = [...sweepTempFiles(ws.distDir), ...sweepTempFiles(join(ws.cacheDir, 'images'))];
+      if (partial.length) io.err(`removed ${partial.length} partial output file(s) left by a killed bootchain run: ${partial.join(', ')}`);
     }
     return await (await load())(rest, io);
   } catch (e) {

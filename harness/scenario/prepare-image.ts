@@ -4,6 +4,7 @@ import { gunzipSparse } from '../image/gzip-image.ts';
 import { access, mkdir, rename, open, rm } from 'node:fs/promises';
 import { join, resolve, basename } from 'node:path';
 import { runTool } from '../run-tool.ts';
+import { sweepTempFiles } from '../leftovers.ts';
 import { BootchainError } from '../errors.ts';
 import { workspace } from '../project/workspace.ts';
 import { inspectImage } from '../image/index.ts';
@@ -43,6 +44,7 @@ async function decompressed(gz: string): Promise<string> {
     return out;
   } catch {}
   await mkdir(join(CACHE_DIR, 'images'), { recursive: true });
+  sweepTempFiles(join(CACHE_DIR, 'images')); // a decompression killed half-way
   const tmp = `${out}.tmp-${process.pid}`;
   try {
     await gunzipSparse(gz, tmp);

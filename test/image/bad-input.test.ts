@@ -69,7 +69,7 @@ t.test('bad image definitions', async (t) => {
   await expectCode(t, buildImage({ name: 'ok-one', imagesDir: images, distDir: dist, overlay: { '../etc/passwd': 'x' } }), 'BAD_OVERLAY', /overlay key `..\/etc\/passwd`/, dist);
   const loops = execFileSync('losetup', ['-a'], { encoding: 'utf8' });
   t.notMatch(loops, root, 'no loop device left');
-  t.notMatch(readFileSync('/proc/mounts', 'utf8'), /\/tmp\/image-mnt-/, 'no mount left');
+  t.notMatch(readFileSync('/proc/mounts', 'utf8'), /\/tmp\/bootchain-mnt-/, 'no mount left');
 });
 
 t.test('CLI: exit 2 with message and hint; exit 0 and the table on success', async (t) => {

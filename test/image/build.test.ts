@@ -22,7 +22,7 @@ process.env['TMPDIR'] = TMP;
 t.teardown(() => rmSync(TMP, { recursive: true, force: true }));
 const ourLoops = (dir: string) => execFileSync('losetup', ['-a'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(dir));
 const ourMounts = (dir: string) => readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(dir) || l.includes(TMP));
-const mntDirs = () => readdirSync(TMP).filter((d) => d.startsWith('image-mnt-'));
+const mntDirs = () => readdirSync(TMP).filter((d) => d.startsWith('bootchain-mnt-'));
 
 function assertSeedLayout(t: Test, map: DiskMap, bootName = 'boot', confName = 'conf') {
   t.equal(map.partitionTable, 'gpt');

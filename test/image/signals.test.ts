@@ -9,12 +9,12 @@ import { LoopMount } from '../../harness/image/loop-mount.ts';
 const isRoot = process.getuid?.() === 0;
 
 /** The probes the signal test relies on; the positive control below shows they see a real mount. */
-const MOUNT_RE = /\/image-mnt-/;
+const MOUNT_RE = /\/bootchain-mnt-\d+-/;
 const mountsText = (): string => readFileSync('/proc/mounts', 'utf8');
 const loopText = (): string => execFileSync('losetup', ['-a'], { encoding: 'utf8' });
 
 /**
- * image-mnt mounts (now) whose loop device is backed by a file under `dir` — read from /proc and
+ * bootchain-mnt mounts (now) whose loop device is backed by a file under `dir` — read from /proc and
  * /sys only, so it is cheap enough for a stdout handler and not fooled by another build's mount.
  */
 function imageMountsUnder(dir: string): string[] {
@@ -40,10 +40,10 @@ t.test('positive control: the mount and loop probes see a loop mount made like t
   writeFileSync(image, '');
   truncateSync(image, 4 << 20);
   await execa('mke2fs', ['-q', '-F', '-t', 'ext2', '-E', 'offset=1048576', image, '3072k']);
-  // Exactly the builder's owner: mount -o loop,offset=…,sizelimit=… on /tmp/image-mnt-XXXX.
+  // Exactly the builder's owner: mount -o loop,offset=…,sizelimit=… on /tmp/bootchain-mnt-PID-XXXX.
   const mnt = await LoopMount.open(image, 1 << 20, 3 << 20);
   t.teardown(() => mnt.close());
-  t.match(mnt.dir, /^\/tmp\/image-mnt-/, 'the mount dir has the builder\'s prefix');
+  t.match(mnt.dir, /^\/tmp\/bootchain-mnt-\d+-/, 'the mount dir has the builder\'s prefix');
   t.match(mountsText(), MOUNT_RE, `/proc/mounts shows it:\n${mountsText()}`);
   t.match(loopText(), dir, `losetup -a shows a loop device backed by the image:\n${loopText()}`);
   t.equal(imageMountsUnder(dir).length, 1, `the per-dir probe finds it: ${imageMountsUnder(dir).join('; ')}`);
@@ -62,7 +62,7 @@ t.test('a loop build (--builder loop) killed mid-way leaves nothing behind', { s
   const dist = t.testdir({ tmp: {} });
   // A private TMPDIR: mount dirs of builds in other test files running at the same time are not ours.
   const tmp = join(dist, 'tmp');
-  const before = new Set(readdirSync(tmp).filter((d) => d.startsWith('image-mnt-')));
+  const before = new Set(readdirSync(tmp).filter((d) => d.startsWith('bootchain-mnt-')));
   // [signal, trigger, meant to land while the mount is held]
   const cases = [['SIGTERM', /mke2fs:/, false], ['SIGINT', /extlinux --install/, true], ['SIGTERM', /extlinux --install/, true], ['SIGINT', /GPT written/, false]] as const;
   let heldKills = 0;
@@ -91,11 +91,11 @@ t.test('a loop build (--builder loop) killed mid-way leaves nothing behind', { s
     t.notMatch(loopText(), dist, 'no loop device');
     t.same(readdirSync(dist).filter((f) => f.includes('.tmp-') && f !== 'tmp'), [], `no temp output (${sig} at ${trigger}: ${r.signal ?? `exit ${r.exitCode}`}; output:\n${out})`);
     t.notOk(existsSync(`${dist}/hypersolid-cloud.cache-key`), 'no cache key for an unfinished build');
-    t.same(readdirSync(tmp).filter((d) => d.startsWith('image-mnt-') && !before.has(d)), [], `no mount dir left (${sig} at ${trigger}; output:\n${out})`);
+    t.same(readdirSync(tmp).filter((d) => d.startsWith('bootchain-mnt-') && !before.has(d)), [], `no mount dir left (${sig} at ${trigger}; output:\n${out})`);
   }
   // Otherwise the "no mount / no loop device" checks above never had anything to clean up.
   t.ok(heldKills >= 1, `at least one kill landed while the build held its loop mount (${heldKills} of ${cases.filter((c) => c[2]).length})`);
-  t.same(readdirSync(tmp).filter((d) => d.startsWith('image-mnt-') && !before.has(d)), [], 'no mount dir left');
+  t.same(readdirSync(tmp).filter((d) => d.startsWith('bootchain-mnt-') && !before.has(d)), [], 'no mount dir left');
 });
 
 /** bootchain's own temp folders (tempPrefix: bootchain-KIND-PID-…); tsx keeps its cache there too. */
