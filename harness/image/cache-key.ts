@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { workspace } from '../project/workspace.ts';
 import { runTool } from '../run-tool.ts';
 import { GPTMBR_BIN, requireTool } from './host-tools.ts';
 import type { LoadedImage } from './image-def.ts';
@@ -12,11 +14,26 @@ let toolVersions: Promise<string> | undefined;
 /** Versions of the tools whose output lands in the image (memoized per process). */
 export function hostToolVersions(): Promise<string> {
   toolVersions ??= (async () => {
+    // A tool's version line depends on its binary alone: remembered on disk by the binary's identity
+    // (path, inode, size, mtime), so a run does not spawn three tools only to read what it read last time.
+    const memo = await readVersionMemo();
+    let memoChanged = false;
     const run = async (tool: string, arg: string) => {
-      const r = await runTool(requireTool(tool), [arg], { reject: false, all: true });
-      return `${tool}: ${(r.all ?? '').split('\n')[0]?.trim()}`;
+      const bin = requireTool(tool);
+      const id = await binaryIdentity(bin, arg);
+      let line = id ? memo[id] : undefined;
+      if (line === undefined) {
+        const r = await runTool(bin, [arg], { reject: false, all: true });
+        line = (r.all ?? '').split('\n')[0]?.trim() ?? '';
+        if (id && r.exitCode === 0) {
+          memo[id] = line;
+          memoChanged = true;
+        }
+      }
+      return `${tool}: ${line}`;
     };
     const [ext, mke2fs, sfdisk] = await Promise.all([run('extlinux', '--version'), run('mke2fs', '-V'), run('sfdisk', '--version')]);
+    if (memoChanged) await writeVersionMemo(memo);
     const sha = async (file: string) => {
       try {
         return createHash('sha256').update(await readFile(file)).digest('hex');
@@ -32,6 +49,38 @@ export function hostToolVersions(): Promise<string> {
   // A failure (missing tool) must not stick: the next call looks again.
   toolVersions.catch(() => { toolVersions = undefined; });
   return toolVersions;
+}
+
+const memoFile = (): string => join(workspace().cacheDir, 'tool-versions.json');
+
+async function binaryIdentity(bin: string, arg: string): Promise<string | null> {
+  try {
+    const st = await stat(bin);
+    return `${bin} ${arg} ${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return null;
+  }
+}
+
+async function readVersionMemo(): Promise<Record<string, string>> {
+  try {
+    const v = JSON.parse(await readFile(memoFile(), 'utf8')) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+async function writeVersionMemo(memo: Record<string, string>): Promise<void> {
+  // Best effort (a read-only cache only costs the spawns next time); written whole, then renamed into place.
+  try {
+    await mkdir(workspace().cacheDir, { recursive: true });
+    const tmp = `${memoFile()}.tmp-${process.pid}`;
+    await writeFile(tmp, JSON.stringify(memo, null, 1) + '\n');
+    await rename(tmp, memoFile());
+  } catch {
+    // not cached
+  }
 }
 
 /**
