@@ -4,4 +4,4 @@
 export { defineScenario } from './scenario/define.ts';
 export type * from './scenario/define.ts';
 export { defineImage } from './image/types.ts';
-export { defineConfig } from './project/config.ts';
+export { defineConfig } from './project/define-config.ts';

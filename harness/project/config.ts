@@ -3,24 +3,9 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { BootchainError } from '../errors.ts';
 import { importTs } from '../import-ts.ts';
 
-/** A project's `bootchain.config.ts`: where its scenarios and image definitions live, where runs write. */
-export interface BootchainConfig {
-  /** Folder of scenario files (`<name>.ts`, each `export default defineScenario({...})`), relative to the config. */
-  scenarios: string;
-  /** Folder of image definitions (`<name>/image.json` …); a scenario's `image: 'NAME'` is looked up here first, then in bootchain's own. */
-  images?: string;
-  /** Where each run's artifacts folder goes (default `artifacts`). */
-  artifacts?: string;
-  /** Where images built from definitions go (default `.bootchain/dist`). */
-  dist?: string;
-  /** Scenarios booted at once by `bootchain run` / `bootchain test` (default: the number of cores). */
-  jobs?: number;
-}
+import type { BootchainConfig } from './define-config.ts';
 
-/** Identity function that gives `bootchain.config.ts` its types; the fields are checked when the CLI loads it. */
-export function defineConfig(config: BootchainConfig): BootchainConfig {
-  return config;
-}
+export { defineConfig, type BootchainConfig } from './define-config.ts';
 
 export const CONFIG_FILES = ['bootchain.config.ts', 'bootchain.config.mts', 'bootchain.config.mjs', 'bootchain.config.js'] as const;
 
