@@ -68,6 +68,13 @@ const FROZEN_CLOCK_MS = 1500;
  * wall time caps the wait for a guest whose clock stands still.
  */
 const SETTLE_WALL_CAP_MS = 2000;
+/** An error printed by an iPXE command (its line ends in the error's ipxe.org link): a script may go on after it. */
+const isIpxeError = (m: FailureMatch): boolean => m.ipxe !== undefined || /\(https?:\/\/ipxe\.org\/[0-9a-f]{8}\)/i.test(m.message);
+/**
+ * Lines that follow an iPXE error without recovering from it: iPXE's own epilogue (autoboot gives up) and a
+ * boot that starts over. After an iPXE error they confirm it.
+ */
+const RESTART_RE = /SeaBIOS \(version|^Booting from |^(SYS|EXT|ISO|PXE)LINUX \d|iPXE initialising devices|^Rebooting|^Could not boot|^No more network devices|^Press Ctrl-B/;
 /** Wall ms a no-progress condition must persist before it ends the run. */
 const IDLE_CONFIRM_MS = 150;
 /**
@@ -133,6 +140,11 @@ export class StageTracker {
   private cpu: Array<{ atMs: number; halted: boolean; interrupts: boolean; pc: number }> = [];
   private pending: { match: FailureMatch; atMs: number; guestMs: number | null } | null = null;
   private prompt: { match: FailureMatch; atMs: number } | null = null;
+  /**
+   * An iPXE command's failure after which the guest went on printing (`chain A || echo …`: the script runs
+   * on): not a verdict. Kept as the cause should the stage end in a fall-through, QEMU's exit or a timeout.
+   */
+  private recovered: { match: FailureMatch; atMs: number } | null = null;
   private final: TrackerResult | null = null;
   private readonly allRegions: DiskRegions | null;
   /** The detected chain's ladder: stage order, what it lacks (skipped), chain-specific evidence. */
@@ -177,6 +189,11 @@ export class StageTracker {
         const failure = matchFailure(text, { partial: e.partial === true });
         this.addFact({ kind: 'line', atMs: e.atMs, t: Math.min(e.textAtMs ?? e.atMs, e.atMs), tEnd: e.atMs, guestMs, text, partial: e.partial === true, failure });
         if (failure) this.onFailure(failure, e.atMs);
+        else if (!e.partial && this.pending && isIpxeError(this.pending.match) && !RESTART_RE.test(text)) {
+          // iPXE printed its error and the script went on (`|| …`): the error stands only if nothing recovers.
+          this.recovered = { match: this.pending.match, atMs: this.pending.atMs };
+          this.pending = null;
+        }
         break;
       }
       case 'disk-read': {
@@ -198,6 +215,7 @@ export class StageTracker {
         if (e.infraError) return this.finishError(`QEMU failed: ${e.infraError}`, 'infra error');
         if (this.prompt && !this.pending) this.pending = { ...this.prompt, guestMs: null };
         if (this.pending) return this.finishFailure(this.pending.match, this.pending.atMs);
+        if (this.recovered) return this.finishFailure(this.recovered.match, this.recovered.atMs);
         return this.finishTimeout('MACHINE_EXITED', `QEMU exited (code ${e.code ?? '-'}${e.signal ? `, ${e.signal}` : ''}) at ${e.atMs} ms`, 'the guest reset or powered off before the stage ran; see the console tail', e.atMs);
       case 'tick':
         break;
@@ -274,6 +292,7 @@ export class StageTracker {
     r.evidence = evidence;
     // The guest got past the failure it printed for this stage (a `|| chain` fallback): it did not fail here.
     if (this.pending && this.pending.match.stage === r.id) this.pending = null;
+    if (this.recovered && this.recovered.match.stage === r.id) this.recovered = null;
     this.next = idx + 1;
     this.waiting = this.next;
     this.opts.onStage?.(r);
@@ -387,6 +406,8 @@ export class StageTracker {
   private finishFailure(m: FailureMatch, seenAtMs: number): void {
     this.advance();
     if (this.final) return;
+    // The script went on after an iPXE error and then fell through: that error is why the stage failed.
+    if (m.fallThrough && this.recovered) ({ match: m, atMs: seenAtMs } = this.recovered);
     const first = this.next;
     const catIdx = m.fallThrough || m.prompt ? first : this.ids.indexOf(m.stage);
     const failedIdx = Math.min(Math.max(catIdx < 0 ? this.ids.length - 1 : catIdx, first), this.ids.length - 1);
@@ -413,6 +434,7 @@ export class StageTracker {
       hint = sharper.hint;
       why = `${sharper.why}; ${why}`;
     }
+    if (this.recovered) why = `${why}; earlier the guest printed "${this.recovered.match.message}" (${this.recovered.match.code}) and went on`;
     const noSource = this.held.length > 0 ? `; ${this.held.map((h) => this.ids[h.idx]).join(', ')} ha${this.held.length > 1 ? 've' : 's'} no evidence source on this image (${this.held[0]!.why}), so the boot stopped between ${id} and ${awaited}` : '';
     this.failStage(idx, code, `${missing} (${why}, stage ${awaited}${noSource})`, hint, `waiting at ${atMs} ms`, this.lastProgressAt);
   }

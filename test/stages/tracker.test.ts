@@ -358,3 +358,38 @@ t.test('a line stamped from stale clock samples (a busy host) is placed again by
   const fresh = run(truth);
   t.equal(fresh.done, false, `the clock's later samples put the line at guest 20 100: 18 s of silence, within the 30 s limit\n${diag(fresh.result())}`);
 });
+
+// (Lines under 80 columns: a line of 80 or more is joined with the next, as sercon's wrap would have split it.)
+t.test('`chain A || echo …` then chain B: the guest went on after A\'s error, so a clock jump before B passes is no verdict', async (t) => {
+  const { tr, step, line, req } = chainTracker();
+  line('http://p.example.org/x.ipxe... Connection reset (http://ipxe.org/0f0a6039)');
+  line('primary failed, trying the secondary');
+  step(300, 5000); // warp: the guest idles through DNS and TCP for the secondary, seconds of guest time
+  t.equal(tr.done, false, `the script went on: no verdict yet\n${diag(tr.result())}`);
+  req('/x.ipxe', 200);
+  line('http://s.example.org/x.ipxe... ok');
+  const r = tr.result();
+  t.equal(r.verdict, 'pass', diag(r));
+});
+
+t.test('after an iPXE error the script went on from, a fall-through names that error (not the fall-through)', async (t) => {
+  const { tr, line } = chainTracker();
+  line('http://p.example.org/x.ipxe... Connection reset (http://ipxe.org/0f0a6039)');
+  line('primary failed, and there is no secondary');
+  line('No bootable device.  Retrying in 0 seconds.');
+  const { step } = { step: (w: number) => tr.consume({ kind: 'tick', atMs: 10_000 + w, guestMs: 10_000 + w }) };
+  step(300);
+  step(700);
+  const r = tr.result();
+  t.match(r.failure, { stage: 'chain', code: 'IPXE_CONNECTION_REFUSED' }, diag(r));
+});
+
+t.test("iPXE's own epilogue after an error confirms it: autoboot's 'No more network devices' is not the script going on", async (t) => {
+  const { tr, line, step } = chainTracker();
+  line('http://10.0.2.2/x.ipxe... No such file or directory (http://ipxe.org/2d0c613b)');
+  line('Could not boot image: No such file or directory (http://ipxe.org/2d0c613b)');
+  line('No more network devices');
+  step(300, 300);
+  const r = tr.result();
+  t.match(r.failure, { stage: 'chain', code: 'IPXE_HTTP_404' }, diag(r));
+});
