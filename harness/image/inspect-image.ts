@@ -1,6 +1,9 @@
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { constants, statSync } from 'node:fs';
+import { access, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { workspace } from '../project/workspace.ts';
 import { runTool } from '../run-tool.ts';
 import { BootchainError } from '../errors.ts';
 import { parseLsP, parseStats, runsToRanges, splitSections, type DirEntry } from './debugfs-output.ts';
@@ -40,12 +43,69 @@ const joinPath = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${d
  */
 export async function inspectImage(path: string): Promise<DiskMap> {
   const image = resolve(path);
+  let st: Awaited<ReturnType<typeof stat>>;
   try {
     await access(image, constants.R_OK);
-    if (!(await stat(image)).isFile() && !(await stat(image)).isBlockDevice()) throw new Error('not a file');
+    st = await stat(image);
+    if (!st.isFile() && !st.isBlockDevice()) throw new Error('not a file');
   } catch (e) {
     throw new BootchainError('IMAGE_NOT_FOUND', `cannot read disk image ${image}: ${(e as Error).message}`, 'pass the path of a raw disk image (bootchain build writes dist/<name>.img)');
   }
+  // A regular file's map is remembered by its identity (device, inode, size, mtime, ctime: any write changes
+  // one) and by this code's own version: a suite boots the same built image again and again, and mapping it
+  // costs a debugfs run or two each time. Block devices are always read afresh.
+  if (!st.isFile()) return inspectUncached(image);
+  const key = createHash('sha256').update(`${MAP_CACHE_FORMAT}\0${codeVersion()}\0${image}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`).digest('hex').slice(0, 32);
+  const hit = memo.get(key) ?? (await readCachedMap(key));
+  if (hit) {
+    memo.set(key, hit);
+    return structuredClone(hit);
+  }
+  const map = await inspectUncached(image);
+  memo.set(key, structuredClone(map));
+  await writeCachedMap(key, map);
+  return map;
+}
+
+const MAP_CACHE_FORMAT = 1;
+const memo = new Map<string, DiskMap>();
+const mapCacheDir = (): string => join(workspace().cacheDir, 'maps');
+let version: string | null = null;
+/** This code's version: the file it runs from (the CLI bundle, rebuilt on any source change; or this module). */
+function codeVersion(): string {
+  if (version === null) {
+    try {
+      const f = fileURLToPath(import.meta.url);
+      const s = statSync(f);
+      version = `${f}:${s.size}:${s.mtimeMs}`;
+    } catch {
+      version = String(Date.now()); // unknown: never reuse another process's answers
+    }
+  }
+  return version;
+}
+
+async function readCachedMap(key: string): Promise<DiskMap | null> {
+  try {
+    const m = JSON.parse(await readFile(join(mapCacheDir(), `${key}.json`), 'utf8')) as DiskMap;
+    return m && Array.isArray(m.regions) && Array.isArray(m.partitions) ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+async function writeCachedMap(key: string, map: DiskMap): Promise<void> {
+  try {
+    await mkdir(mapCacheDir(), { recursive: true });
+    const tmp = join(mapCacheDir(), `${key}.json.tmp-${process.pid}`);
+    await writeFile(tmp, JSON.stringify(map));
+    await rename(tmp, join(mapCacheDir(), `${key}.json`));
+  } catch {
+    // an optimisation only
+  }
+}
+
+async function inspectUncached(image: string): Promise<DiskMap> {
   // One reader for the partition table, the FAT and the chain detection.
   const reader = openFileReader(image);
   let map: DiskMap;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, copyFileSync, closeSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, copyFileSync, closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { BootchainError } from '../../harness/errors.ts';
@@ -115,4 +115,33 @@ t.test('a missing file throws IMAGE_NOT_FOUND', async (t) => {
   t.ok(e instanceof BootchainError, 'BootchainError');
   t.equal((e as BootchainError).code, 'IMAGE_NOT_FOUND');
   t.match((e as BootchainError).message, /\/nonexistent\/x\.img/);
+});
+
+t.test('a map is remembered by the image file\'s identity: the same file is not mapped again, a written one is', async (t) => {
+  const dir = t.testdir({ root: { extlinux: { 'ldlinux.sys': 'x'.repeat(4096), 'extlinux.conf': 'DEFAULT x\nLABEL x\n  KERNEL ipxe.lkrn\n' } }, cache: {}, nobin: {} });
+  const img = join(dir, 'disk.img');
+  sh('truncate', ['-s', '16M', img]);
+  sh('sgdisk', ['--clear', '--new', '1::+10M', '--attributes=1:set:2', img]);
+  sh('mkfs.ext2', ['-q', '-F', '-d', join(dir, 'root'), '-E', 'offset=1048576', img, '10240k']);
+  const env = { cache: process.env['BOOTCHAIN_CACHE'], path: process.env['PATH'] };
+  process.env['BOOTCHAIN_CACHE'] = join(dir, 'cache');
+  t.teardown(() => {
+    if (env.cache === undefined) delete process.env['BOOTCHAIN_CACHE'];
+    else process.env['BOOTCHAIN_CACHE'] = env.cache;
+    process.env['PATH'] = env.path;
+  });
+  const first = await inspectImage(img);
+  t.ok(first.regions.some((r) => r.path === '/extlinux/ldlinux.sys'), 'the control: debugfs mapped ldlinux.sys');
+  const files = () => readdirSync(join(dir, 'cache', 'maps')).filter((f) => f.endsWith('.json'));
+  t.equal(files().length, 1, 'one map in the cache');
+  first.regions.length = 0; // a caller's change to its copy must not reach the next answer
+  process.env['PATH'] = join(dir, 'nobin'); // no debugfs: only a remembered map can answer
+  const again = await inspectImage(img);
+  t.ok(again.regions.some((r) => r.path === '/extlinux/ldlinux.sys'), 'answered from memory, intact, without debugfs');
+  process.env['PATH'] = env.path;
+  const fd = openSync(img, 'r+');
+  writeSync(fd, Buffer.from([0x90]), 0, 1, 0);
+  closeSync(fd);
+  await inspectImage(img);
+  t.equal(files().length, 2, 'a written image is mapped again (new identity, new entry)');
 });
