@@ -189,8 +189,9 @@ export class StageTracker {
         const failure = matchFailure(text, { partial: e.partial === true });
         this.addFact({ kind: 'line', atMs: e.atMs, t: Math.min(e.textAtMs ?? e.atMs, e.atMs), tEnd: e.atMs, guestMs, text, partial: e.partial === true, failure });
         if (failure) this.onFailure(failure, e.atMs);
-        else if (!e.partial && this.pending && isIpxeError(this.pending.match) && !RESTART_RE.test(text)) {
-          // iPXE printed its error and the script went on (`|| …`): the error stands only if nothing recovers.
+        else if (this.pending && isIpxeError(this.pending.match) && text.trim() !== '' && !RESTART_RE.test(text)) {
+          // iPXE printed its error and the script went on (`|| …`; an unfinished line counts: sercon holds a
+          // row's last character back until the next output): the error stands only if nothing recovers.
           this.recovered = { match: this.pending.match, atMs: this.pending.atMs };
           this.pending = null;
         }

@@ -393,3 +393,14 @@ t.test("iPXE's own epilogue after an error confirms it: autoboot's 'No more netw
   const r = tr.result();
   t.match(r.failure, { stage: 'chain', code: 'IPXE_HTTP_404' }, diag(r));
 });
+
+t.test('the line after an iPXE error may still be unfinished (sercon holds its last character): it shows the script went on', async (t) => {
+  const { tr, step, line, req } = chainTracker();
+  line('http://p.example.org/x.ipxe... Connection reset (http://ipxe.org/0f0a6039)');
+  tr.consume({ kind: 'console', atMs: 10_000, guestMs: 10_000, text: 'primary failed, trying the secondar', partial: true });
+  step(300, 5000);
+  t.equal(tr.done, false, diag(tr.result()));
+  req('/x.ipxe', 200);
+  line('http://s.example.org/x.ipxe... ok');
+  t.equal(tr.result().verdict, 'pass', diag(tr.result()));
+});
