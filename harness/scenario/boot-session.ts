@@ -273,8 +273,8 @@ export async function runBootSession(o: BootSessionOptions): Promise<BootSession
         setImmediate(() => {
           if (!tracker || tracker.done) return;
           const at = now();
-          // While a failure message settles, what the guest printed after it matters now (did it go on?).
-          if (at - lastSerialAt >= (tracker.failing ? 0 : PARTIAL_AFTER_MS)) reader.flushPartial(at);
+          // While an iPXE error settles, what the guest printed after it matters now (did the script go on?).
+          if (at - lastSerialAt >= (tracker.awaitingRecovery ? 0 : PARTIAL_AFTER_MS)) reader.flushPartial(at);
           feed({ kind: 'tick', atMs: at });
           machine?.hostCpuMs(); // one small /proc read: QEMU's CPU is gone from /proc once it exits on its own
           // A silent guest: where is its CPU? (busy work vs a loop vs halted; the tracker decides)

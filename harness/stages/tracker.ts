@@ -175,6 +175,11 @@ export class StageTracker {
     return this.pending !== null || this.prompt !== null || (this.final !== null && this.final.verdict !== 'pass');
   }
 
+  /** An iPXE error is settling: whether the script goes on (`|| …`) shows in what the guest prints next. */
+  get awaitingRecovery(): boolean {
+    return this.pending !== null && isIpxeError(this.pending.match);
+  }
+
   get done(): boolean {
     return this.final !== null;
   }
@@ -189,7 +194,7 @@ export class StageTracker {
         const failure = matchFailure(text, { partial: e.partial === true });
         this.addFact({ kind: 'line', atMs: e.atMs, t: Math.min(e.textAtMs ?? e.atMs, e.atMs), tEnd: e.atMs, guestMs, text, partial: e.partial === true, failure });
         if (failure) this.onFailure(failure, e.atMs);
-        else if (this.pending && isIpxeError(this.pending.match) && text.trim() !== '' && !RESTART_RE.test(text)) {
+        else if (this.pending && this.awaitingRecovery && (!e.partial || text.trim().length >= 8) && !RESTART_RE.test(text)) {
           // iPXE printed its error and the script went on (`|| …`; an unfinished line counts: sercon holds a
           // row's last character back until the next output): the error stands only if nothing recovers.
           this.recovered = { match: this.pending.match, atMs: this.pending.atMs };
@@ -376,8 +381,12 @@ export class StageTracker {
     const byGuest = guestIdle !== null && guestIdle >= guestLimit;
     // A guest clock that stands still while wall time passes: the CPU halted with nothing left to wake it.
     // Where the CPU was sampled during the standstill, only a halted CPU counts (QEMU may just be slow).
+    // Frozen for good only on evidence: a CPU sample taken after the clock stopped that shows it halted with
+    // interrupts off (nothing can wake it). Halted with interrupts on, it waits for a timer that QEMU fires
+    // as soon as it gets the CPU back: on a starved host (every core busy) the clock stands still for
+    // seconds, so that, and no sample at all, is left to the wall-time backstop below.
     const lastCpu = this.cpu.at(-1);
-    const halted = lastCpu === undefined || lastCpu.atMs < this.guestMovedAt ? true : lastCpu.halted;
+    const halted = lastCpu !== undefined && lastCpu.atMs >= this.guestMovedAt && lastCpu.halted && !lastCpu.interrupts;
     const frozen = guestIdle !== null && atMs - this.guestMovedAt >= FROZEN_CLOCK_MS && wallIdle >= FROZEN_CLOCK_MS && halted;
     const byWall = guestIdle === null ? wallIdle >= limit : frozen || wallIdle >= Math.max(2 * guestLimit, WALL_BACKSTOP_MIN_MS);
     if (!(byGuest || byWall) || promptWaiting) {
@@ -392,7 +401,7 @@ export class StageTracker {
       const cpuNote = busy
         ? ` while the CPU was busy across ${Math.round(spread / 1024)} KiB of code (given ${BUSY_FACTOR}× the stage's limit)`
         : running.length < 3 ? '' : spread > BUSY_SPREAD_BYTES ? ` with the CPU running wild across ${Math.round(spread / 1024)} KiB (a disk-driven stage: silence is not work)` : ` with the CPU looping within ${spread} bytes (stuck)`;
-      const idle = byGuest ? `${Math.round(guestIdle)} ms of guest time${cpuNote}` : `${wallIdle} ms${guestIdle !== null ? ` of wall time; the guest clock stood still (${lastCpu?.halted ? 'CPU halted' : 'CPU halted?'})` : ''}`;
+      const idle = byGuest ? `${Math.round(guestIdle)} ms of guest time${cpuNote}` : `${wallIdle} ms${guestIdle !== null ? ` of wall time; the guest clock stood still (${halted ? 'CPU halted with interrupts off' : lastCpu ? `CPU ${lastCpu.halted ? 'halted, interrupts on' : 'running'} at the last sample` : 'no CPU sample'})` : ''}`;
       this.finishTimeout('STAGE_TIMEOUT', `no console output or disk read for ${idle}`, `${HANG_HINTS[id as CoreStageId] ?? this.ladder.stages.find((s) => s.id === id)?.hangHint ?? `the ${id} stage hung`}; raise timeouts.stageMs.${id} if it is only slow`, atMs);
     }
   }
