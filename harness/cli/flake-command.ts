@@ -8,7 +8,7 @@ import { withInterrupt } from './interrupt.ts';
 import type { CliIo } from './io.ts';
 
 /**
- * `bootchain flake [--scenario NAME]... [--tag T]... [--runs N] [--jobs N] [--no-hog] [--json FILE]`: every
+ * `bootchain flake [--scenario NAME]... [--tag T]... [--runs N] [--jobs N] [--no-hog | --hog-only] [--json FILE]`: every
  * scenario N times, then N more beside a CPU hog; exit 0 when each gave the same verdict, failed stage and code
  * every time. --json is rewritten after every run, so a long check stopped early still leaves its figures.
  */
@@ -21,6 +21,7 @@ export async function runFlakeCommand(args: string[], io: CliIo): Promise<number
       runs: { type: 'string', default: '20' },
       jobs: { type: 'string', default: '1' },
       'no-hog': { type: 'boolean', default: false },
+      'hog-only': { type: 'boolean', default: false },
       json: { type: 'string' },
       'work-dir': { type: 'string' },
     },
@@ -32,10 +33,11 @@ export async function runFlakeCommand(args: string[], io: CliIo): Promise<number
   const cells = values.scenario?.length ? (await Promise.all(values.scenario.map((n) => loadScenarioCells(n)))).flat() : await loadAllCells();
   const scenarios = cells.filter((s) => (values.tag ?? []).every((t) => s.def.tags?.includes(t)));
   if (scenarios.length === 0) throw new BootchainError('NO_SCENARIOS', 'no scenario matches', 'bootchain list shows them');
+  if (values['no-hog'] && values['hog-only']) throw new BootchainError('USAGE', '--no-hog and --hog-only exclude each other', 'pick one (neither: N plain runs, then N beside the hog)');
   const hog = !values['no-hog'];
   const workDir = resolve(values['work-dir'] ?? 'artifacts/flake');
   await mkdir(workDir, { recursive: true });
-  io.err(`flake: ${scenarios.length} scenario(s) × ${runs} runs${hog ? ' + the same beside a CPU hog' : ''}, ${jobs === 1 ? 'one boot at a time' : `${jobs} boots at a time`}; differing runs' artifacts kept in ${workDir}`);
+  io.err(`flake: ${scenarios.length} scenario(s) × ${runs} runs${values['hog-only'] ? ' beside a CPU hog' : hog ? ' + the same beside a CPU hog' : ''}, ${jobs === 1 ? 'one boot at a time' : `${jobs} boots at a time`}; differing runs' artifacts kept in ${workDir}`);
   const t0 = Date.now();
   return withInterrupt(io, async (signal) => {
     const all: FlakeRun[] = [];
@@ -45,6 +47,7 @@ export async function runFlakeCommand(args: string[], io: CliIo): Promise<number
       scenarios,
       runs,
       hog,
+      hogOnly: values['hog-only'],
       jobs,
       artifactsRoot: workDir,
       signal,

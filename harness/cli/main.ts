@@ -32,7 +32,7 @@ commands:
                           one HTML index (each run's report found where it is, or under --artifacts-under)
   fuzz [--seed N] [--cases N] [--jobs N] [--boot-timeout S] [--image IMG] [--json FILE] [--only I,J] [--keep] [--from FILE.jsonl]
                           mutate the image's boot-critical bytes (seeded) and lint + boot each case: no crash, hang or unproven pass
-  flake [--scenario NAME]... [--runs N] [--jobs N] [--no-hog] [--json FILE]
+  flake [--scenario NAME]... [--runs N] [--jobs N] [--no-hog | --hog-only] [--json FILE]
                           run each scenario N times (and N more beside a CPU hog): same verdict, stage and code every time
   doctor [--fix]          check every host requirement (a real namespace and KVM probe) and print the fix for each gap
                           (--fix, as root: apt-get install what is missing)

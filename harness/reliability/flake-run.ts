@@ -81,6 +81,8 @@ export interface FlakeOptions {
   runs: number;
   /** Also run each scenario `runs` times beside a CPU hog. */
   hog: boolean;
+  /** Only the runs beside the CPU hog. */
+  hogOnly?: boolean;
   /** Boots at a time (default 1). */
   jobs?: number;
   artifactsRoot: string;
@@ -95,13 +97,14 @@ export interface FlakeOptions {
  */
 export async function runFlake(o: FlakeOptions): Promise<FlakeRun[]> {
   const out: FlakeRun[] = [];
-  const total = o.scenarios.length * o.runs * (o.hog ? 2 : 1);
-  const phases = o.hog ? [false, true] : [false];
+  const total = o.scenarios.length * o.runs * (o.hog && !o.hogOnly ? 2 : 1);
+  const phases = o.hogOnly ? [true] : o.hog ? [false, true] : [false];
   const firstOutcome = new Map<string, string>();
   for (const hog of phases) {
     const h = hog ? startCpuHog() : null;
     try {
-      const queue = o.scenarios.flatMap((s) => Array.from({ length: o.runs }, () => s));
+      // Round by round (every scenario once, then again): a check stopped early has the same count for each.
+      const queue = Array.from({ length: o.runs }, () => o.scenarios).flat();
       const worker = async (): Promise<void> => {
         for (let s = queue.shift(); s && !o.signal?.aborted; s = queue.shift()) {
           const res = await runScenario(s, { artifactsRoot: o.artifactsRoot, ...(o.signal ? { signal: o.signal } : {}) });
