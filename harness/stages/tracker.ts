@@ -380,7 +380,6 @@ export class StageTracker {
     const guestLimit = (this.opts.guestStageMs?.[id] ?? limit) * (busy ? BUSY_FACTOR : 1);
     const byGuest = guestIdle !== null && guestIdle >= guestLimit;
     // A guest clock that stands still while wall time passes: the CPU halted with nothing left to wake it.
-    // Where the CPU was sampled during the standstill, only a halted CPU counts (QEMU may just be slow).
     // Frozen for good only on evidence: a CPU sample taken after the clock stopped that shows it halted with
     // interrupts off (nothing can wake it). Halted with interrupts on, it waits for a timer that QEMU fires
     // as soon as it gets the CPU back: on a starved host (every core busy) the clock stands still for
