@@ -38,19 +38,21 @@ t.test('busy or stuck: a CPU spread over lots of code gets more time than one lo
   t.ok(wild.endedAt < busy.endedAt / 4, `no extension at mbr (${wild.endedAt} ms)`);
 });
 
-t.test('a guest clock standing still is a halt only when the CPU is halted', async (t) => {
-  const run = (halted: boolean) => {
+t.test('a guest clock standing still is a halt only when a CPU sample shows it halted with interrupts off', async (t) => {
+  const run = (halted: boolean, interrupts = false, sampled = true) => {
     const tr = new StageTracker({ diskMap: null, finalStage: 'chain', timeouts: { overallMs: 600_000 } });
     tr.consume({ kind: 'console', atMs: 10, guestMs: 10, text: 'SeaBIOS (version 1)' });
     for (let at = 100; at <= 3000 && !tr.done; at += 100) {
-      tr.consume({ kind: 'cpu', atMs: at, guestMs: 10, halted, interrupts: false, pc: 0x7c00 });
+      if (sampled) tr.consume({ kind: 'cpu', atMs: at, guestMs: 10, halted, interrupts, pc: 0x7c00 });
       tr.consume({ kind: 'tick', atMs: at, guestMs: 10 });
     }
     return tr;
   };
-  t.ok(run(true).done, 'halted with the clock still: ended (frozen)');
-  t.match(run(true).result().failure, { message: /CPU halted\)/ });
+  t.ok(run(true).done, 'halted with interrupts off and the clock still: ended (frozen)');
+  t.match(run(true).result().failure, { message: /CPU halted with interrupts off\)/ });
   t.notOk(run(false).done, 'running with the clock still (QEMU slow): not yet a hang');
+  t.notOk(run(true, true).done, 'halted with interrupts on (a timer will wake it once QEMU runs): not yet a hang');
+  t.notOk(run(true, false, false).done, 'no CPU sample at all (QEMU starved): not yet a hang, the wall-time backstop decides');
 });
 
 t.test('the payload initramfs is a newc cpio the kernel can unpack: /init, /dev/console, trailer', async (t) => {
