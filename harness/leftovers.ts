@@ -30,20 +30,24 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Removes temp dirs of bootchain processes that no longer run; returns what was removed. */
-export function sweepLeftovers(dir = tmpdir()): string[] {
-  const removed: string[] = [];
+/** Entries of `dir` whose name names a bootchain process (`ownerOf`) that no longer runs. */
+function orphans(dir: string, ownerOf: (name: string) => number | null): Array<{ path: string; pid: number }> {
   let entries: string[];
   try {
     entries = readdirSync(dir);
   } catch {
-    return removed;
+    return [];
   }
-  for (const e of entries) {
-    const pid = leftoverOwner(e);
-    if (pid === null) continue;
-    if (pid === process.pid || alive(pid)) continue;
-    const p = join(dir, e);
+  return entries.flatMap((e) => {
+    const pid = ownerOf(e);
+    return pid === null || pid === process.pid || alive(pid) ? [] : [{ path: join(dir, e), pid }];
+  });
+}
+
+/** Removes temp dirs of bootchain processes that no longer run; returns what was removed. */
+export function sweepLeftovers(dir = tmpdir()): string[] {
+  const removed: string[] = [];
+  for (const { path: p, pid } of orphans(dir, leftoverOwner)) {
     try {
       if (!statSync(p).isDirectory()) continue;
       const mounts = mountsUnder(p);
@@ -64,18 +68,11 @@ export function sweepLeftovers(dir = tmpdir()): string[] {
  */
 export function sweepTempFiles(dir: string): string[] {
   const removed: string[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return removed;
-  }
-  for (const e of entries) {
-    const m = /\.tmp-(\d+)(?:-|$)/.exec(e);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    if (pid === process.pid || alive(pid)) continue;
-    const p = join(dir, e);
+  const tempOwner = (name: string): number | null => {
+    const m = /\.tmp-(\d+)(?:-|$)/.exec(name);
+    return m ? Number(m[1]) : null;
+  };
+  for (const { path: p, pid } of orphans(dir, tempOwner)) {
     try {
       if (!statSync(p).isFile()) continue;
       rmSync(p, { force: true });
