@@ -65,6 +65,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 };
 
 /** Commands that read the project's config (its scenarios, images, artifacts folders). */
+/** Commands that may boot, build or decompress: they sweep what a killed bootchain run left behind. */
+const SWEEPING = new Set(['boot', 'run', 'start', 'build', 'test', 'debug', 'fuzz', 'flake']);
 const USES_PROJECT = new Set(['build', 'boot', 'run', 'start', 'list', 'test', 'debug', 'repro', 'doctor']);
 
 /** Entry point: returns the process exit code; only this layer writes to the terminal. */
@@ -80,7 +82,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     return 2;
   }
   // A harness killed by SIGKILL could not clean up: its temp dirs are removed now, and the user told.
-  if (cmd === 'boot' || cmd === 'run' || cmd === 'start' || cmd === 'build' || cmd === 'test' || cmd === 'debug' || cmd === 'fuzz' || cmd === 'flake') {
+  const sweeps = SWEEPING.has(cmd);
+  if (sweeps) {
     const swept = sweepLeftovers();
     if (swept.length) io.err(`cleaned up ${swept.length} temp dir(s) left by a killed bootchain run: ${swept.join(', ')}`);
   }
@@ -89,7 +92,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       const file = findConfigFile();
       useConfig(file ? await loadConfig(file) : null);
     }
-    if (cmd === 'build' || cmd === 'start' || cmd === 'run' || cmd === 'test') {
+    // Its partial outputs too (the workspace is known only now): every command that may build or decompress.
+    if (sweeps) {
       const ws = workspace();
       const partial = [...sweepTempFiles(ws.distDir), ...sweepTempFiles(join(ws.cacheDir, 'images'))];
       if (partial.length) io.err(`removed ${partial.length} partial output file(s) left by a killed bootchain run: ${partial.join(', ')}`);

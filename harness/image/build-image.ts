@@ -12,7 +12,6 @@ import { LoopMount } from './loop-mount.ts';
 import { withOutputLock } from './build-lock.ts';
 import { selfCheck, type CheckResult } from './self-check.ts';
 import { TempOutputs } from './temp-outputs.ts';
-import { sweepTempFiles } from '../leftovers.ts';
 import type { DiskMap, ImageLayout } from './types.ts';
 import { writeGpt } from './write-gpt.ts';
 import { writeMbrTable } from './write-mbr.ts';
@@ -192,7 +191,6 @@ async function buildImageLocked(opts: BuildOptions, log: (line: string) => void)
   }
   for (const t of builder === 'loop' ? BUILD_TOOLS[chain] : ROOTLESS_TOOLS[chain]) requireTool(t);
   await checkOutputDir(distDir);
-  for (const f of sweepTempFiles(distDir)) log(`  removed a partial output left by a killed build: ${f}`);
   const out = new TempOutputs(distDir, outName);
   try {
     const tmpImg = out.path('.img');
