@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { readCachedJson, writeCachedJson } from '../json-cache.ts';
 import { join } from 'node:path';
 import { workspace } from '../project/workspace.ts';
 import { runTool } from '../run-tool.ts';
@@ -16,7 +17,7 @@ export function hostToolVersions(): Promise<string> {
   toolVersions ??= (async () => {
     // A tool's version line depends on its binary alone: remembered on disk by the binary's identity
     // (path, inode, size, mtime), so a run does not spawn three tools only to read what it read last time.
-    const memo = await readVersionMemo();
+    const memo = (await readCachedJson(memoFile(), isMemo)) ?? {};
     let memoChanged = false;
     const run = async (tool: string, arg: string) => {
       const bin = requireTool(tool);
@@ -33,7 +34,7 @@ export function hostToolVersions(): Promise<string> {
       return `${tool}: ${line}`;
     };
     const [ext, mke2fs, sfdisk] = await Promise.all([run('extlinux', '--version'), run('mke2fs', '-V'), run('sfdisk', '--version')]);
-    if (memoChanged) await writeVersionMemo(memo);
+    if (memoChanged) await writeCachedJson(memoFile(), memo);
     const sha = async (file: string) => {
       try {
         return createHash('sha256').update(await readFile(file)).digest('hex');
@@ -62,26 +63,7 @@ async function binaryIdentity(bin: string, arg: string): Promise<string | null> 
   }
 }
 
-async function readVersionMemo(): Promise<Record<string, string>> {
-  try {
-    const v = JSON.parse(await readFile(memoFile(), 'utf8')) as unknown;
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, string>) : {};
-  } catch {
-    return {};
-  }
-}
-
-async function writeVersionMemo(memo: Record<string, string>): Promise<void> {
-  // Best effort (a read-only cache only costs the spawns next time); written whole, then renamed into place.
-  try {
-    await mkdir(workspace().cacheDir, { recursive: true });
-    const tmp = `${memoFile()}.tmp-${process.pid}`;
-    await writeFile(tmp, JSON.stringify(memo, null, 1) + '\n');
-    await rename(tmp, memoFile());
-  } catch {
-    // not cached
-  }
-}
+const isMemo = (v: unknown): v is Record<string, string> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * sha256 over everything that determines the image bytes: each file's destination and bytes

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { constants, statSync } from 'node:fs';
-import { access, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
+import { readCachedJson, writeCachedJson } from '../json-cache.ts';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workspace } from '../project/workspace.ts';
@@ -56,14 +57,14 @@ export async function inspectImage(path: string): Promise<DiskMap> {
   // costs a debugfs run or two each time. Block devices are always read afresh.
   if (!st.isFile()) return inspectUncached(image);
   const key = createHash('sha256').update(`${MAP_CACHE_FORMAT}\0${codeVersion()}\0${image}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`).digest('hex').slice(0, 32);
-  const hit = memo.get(key) ?? (await readCachedMap(key));
+  const hit = memo.get(key) ?? (await readCachedJson(mapFile(key), isMap));
   if (hit) {
     memo.set(key, hit);
     return structuredClone(hit);
   }
   const map = await inspectUncached(image);
   memo.set(key, structuredClone(map));
-  await writeCachedMap(key, map);
+  await writeCachedJson(mapFile(key), map);
   return map;
 }
 
@@ -85,25 +86,8 @@ function codeVersion(): string {
   return version;
 }
 
-async function readCachedMap(key: string): Promise<DiskMap | null> {
-  try {
-    const m = JSON.parse(await readFile(join(mapCacheDir(), `${key}.json`), 'utf8')) as DiskMap;
-    return m && Array.isArray(m.regions) && Array.isArray(m.partitions) ? m : null;
-  } catch {
-    return null;
-  }
-}
-
-async function writeCachedMap(key: string, map: DiskMap): Promise<void> {
-  try {
-    await mkdir(mapCacheDir(), { recursive: true });
-    const tmp = join(mapCacheDir(), `${key}.json.tmp-${process.pid}`);
-    await writeFile(tmp, JSON.stringify(map));
-    await rename(tmp, join(mapCacheDir(), `${key}.json`));
-  } catch {
-    // an optimisation only
-  }
-}
+const isMap = (m: unknown): m is DiskMap => !!m && Array.isArray((m as DiskMap).regions) && Array.isArray((m as DiskMap).partitions);
+const mapFile = (key: string): string => join(mapCacheDir(), `${key}.json`);
 
 async function inspectUncached(image: string): Promise<DiskMap> {
   // One reader for the partition table, the FAT and the chain detection.
