@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket as DgramSocket } from 'node:dgram';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -35,8 +36,8 @@ export interface NetworkSandbox {
   /** The resolv.conf a process inside sees (a chrooted QEMU needs its own copy of it). */
   readonly resolvConf: string;
   /**
-   * The listening sockets, opened inside and served outside. They arrive while the holder (a Node process)
-   * starts, after the namespace itself exists: QEMU can join the namespace meanwhile, paused.
+   * The listening sockets, opened inside and served outside. They arrive while the holder (ns-holder.pl, or
+   * ns-holder.cjs) starts, after the namespace itself exists: QEMU can join the namespace meanwhile, paused.
    */
   readonly ready: Promise<{ http: Array<{ ip: string; port: number; server: Server }>; dns: DgramSocket }>;
   /**
@@ -50,7 +51,22 @@ export interface NetworkSandbox {
 }
 
 const SETUP_MS = 10_000;
-const HOLDER = 'harness/network/ns-holder.cjs';
+/**
+ * sendmsg(2)'s number where the Perl holder knows the struct layouts (LP64 Linux). Elsewhere, or with
+ * BOOTCHAIN_NS_HOLDER=node, or without /usr/bin/perl, the Node holder (same protocol, ~130 ms more CPU per boot).
+ */
+const SENDMSG_NR: Partial<Record<string, number>> = { x64: 46, arm64: 211 };
+const PERL = '/usr/bin/perl';
+
+/** The holder's argv: the Perl one (Debian's perl-base is Essential) when it can run here, else the Node one. */
+export function holderCommand(spec: Pick<SandboxSpec, 'http' | 'dns'>, owner: string, o: { arch?: string; env?: NodeJS.ProcessEnv; hasPerl?: boolean } = {}): string[] {
+  const nr = SENDMSG_NR[o.arch ?? process.arch];
+  const env = o.env ?? process.env;
+  if (env['BOOTCHAIN_NS_HOLDER'] !== 'node' && nr !== undefined && (o.hasPerl ?? existsSync(PERL))) {
+    return [PERL, join(projectRoot(), 'harness/network/ns-holder.pl'), String(nr), owner, ...spec.http.map((l) => `http=${l.ip}:${l.port}`), `dns=${spec.dns.ip}:${spec.dns.port}`];
+  }
+  return [process.execPath, join(projectRoot(), 'harness/network/ns-holder.cjs'), JSON.stringify({ http: spec.http, dns: spec.dns, owner })];
+}
 
 /** Shell steps run inside the fresh namespaces before the holder starts. */
 function setupScript(unreachable: string[]): string {
@@ -76,7 +92,7 @@ export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Prom
   const resolvConf = `nameserver ${spec.dns.ip}\n`;
   await writeFile(resolv, resolvConf);
   const ns = privilege === 'root' ? ['--net', '--mount'] : ['--user', '--map-root-user', '--net', '--mount'];
-  const argv = ['--pdeathsig', 'KILL', '--', 'unshare', ...ns, '--', 'sh', '-c', setupScript(spec.unreachable), resolv, process.execPath, join(projectRoot(), HOLDER), JSON.stringify({ http: spec.http, dns: spec.dns, owner: dir })];
+  const argv = ['--pdeathsig', 'KILL', '--', 'unshare', ...ns, '--', 'sh', '-c', setupScript(spec.unreachable), resolv, ...holderCommand(spec, dir)];
   let child: ChildProcess;
   try {
     child = spawn('setpriv', argv, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'ipc'], detached: false });

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import t from 'tap';
 import { CLI, DEFAULT_IMG, ensureDefaultImage, isRoot, makeTemp, ROOT, rmTemp } from './fixtures/cli-run.ts';
-import { loopDevicesFor, mountsUnder, pollFor, processesMatching } from './fixtures/processes.ts';
+import { loopDevicesFor, mountsUnder, pollFor, holderProcesses, processesMatching } from './fixtures/processes.ts';
 
 /**
  * Ctrl-C / SIGTERM at a real CLI mid-boot and mid-build: the CLI ends within seconds and leaves no
@@ -61,7 +61,7 @@ for (const [sig, when] of BOOT_CASES) {
       await sleep(300);
     }
     // The stub's sockets live in the boot's private network; its holder process carries the run's TMPDIR.
-    const holder = await pollFor(() => processesMatching('node', join(tmp, 'bootchain-net-'))[0], 10_000, 10);
+    const holder = await pollFor(() => holderProcesses(tmp)[0], 10_000, 10);
     const tempBefore = ours(tmp);
     t.ok(holder, 'the private network\'s holder runs while booting');
     t.ok(tempBefore.some((f) => f.startsWith('bootchain-')), `the machine temp dir exists while booting: ${tempBefore.join(', ')}`);
@@ -81,7 +81,7 @@ for (const [sig, when] of BOOT_CASES) {
     t.notMatch(r.all, /AbortError|\n\s+at /, 'no stack trace for an interrupt');
     t.match(r.stderr, new RegExp(`${sig}: stopping`), 'the CLI said it was stopping');
     t.same(processesMatching('qemu-system', img), [], 'no QEMU with the image remains');
-    t.same(processesMatching('node', join(tmp, 'bootchain-net-')), [], 'no private-network holder remains');
+    t.same(holderProcesses(tmp), [], 'no private-network holder remains');
     t.same(ours(tmp), [], 'no bootchain temp dir left');
   });
 }

@@ -10,7 +10,7 @@ import t from 'tap';
 import type { BootReport } from '../../harness/report/json-report.ts';
 import { formatStageTable } from '../../harness/stages/index.ts';
 import { CLI, makeTemp, ROOT, rmTemp, runCli } from '../cli/fixtures/cli-run.ts';
-import { pollFor, processesMatching } from '../cli/fixtures/processes.ts';
+import { pollFor, holderProcesses, processesMatching } from '../cli/fixtures/processes.ts';
 
 const work = makeTemp('netns');
 t.teardown(rmTemp(work));
@@ -88,7 +88,7 @@ t.test('SIGKILL of the harness mid-boot: QEMU and the namespace holder die with 
   const tmp = join(work, 'tmp-kill');
   mkdirSync(tmp, { recursive: true });
   const child = execa(process.execPath, [CLI, 'boot', IMG, '--realtime', '--host', 'ipxe1.example.org=down'], { cwd: ROOT, reject: false, env: { TMPDIR: tmp, BOOTCHAIN_ARTIFACTS: artifacts } });
-  const holder = await pollFor(() => processesMatching('node', join(tmp, 'bootchain-net-'))[0], 20_000, 10);
+  const holder = await pollFor(() => holderProcesses(tmp)[0], 20_000, 10);
   const qemu = await pollFor(() => processesMatching('qemu-system', tmp)[0], 20_000, 10);
   t.ok(holder && qemu, 'holder and QEMU run');
   child.kill('SIGKILL');

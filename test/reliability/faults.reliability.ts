@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import t, { type Test } from 'tap';
-import { alive, DEFAULT_IMG, ensureDefaultImage, findProcesses, isRoot, makeTemp, parseJson, pollFor, rmTemp, spawnCli, STACK_RE } from './fixtures/cli.ts';
+import { alive, DEFAULT_IMG, ensureDefaultImage, findHolders, findProcesses, isRoot, makeTemp, parseJson, pollFor, rmTemp, spawnCli, STACK_RE } from './fixtures/cli.ts';
 import { describeLeaks, isClean, namespacesOf, probeHost, type HostLeaks } from './fixtures/leak-probe.ts';
 import { seededRandom, suiteSeed } from './fixtures/seeded.ts';
 
@@ -79,7 +79,7 @@ async function unmount(dir: string): Promise<void> {
 
 async function applyFault(c: FaultCase, o: { tmp: string; image: string; artifacts: string; cliPid: number }): Promise<{ landed: boolean; did: string }> {
   const qemu = findProcesses('qemu-system', o.tmp);
-  const holder = findProcesses('node', join(o.tmp, 'bootchain-net-'));
+  const holder = findHolders(o.tmp);
   const cliAlive = alive(o.cliPid);
   if (!cliAlive) return { landed: false, did: 'the run had already ended' };
   switch (c.fault) {
@@ -155,7 +155,7 @@ async function runCase(t: Test, c: FaultCase, i: number): Promise<boolean> {
   let watching = true;
   const watcher = (async () => {
     while (watching) {
-      for (const p of [...findProcesses('node', join(tmp, 'bootchain-net-')), ...findProcesses('qemu-system', tmp)]) if (!namespaces.has(p)) namespaces.set(p, namespacesOf(p));
+      for (const p of [...findHolders(tmp), ...findProcesses('qemu-system', tmp)]) if (!namespaces.has(p)) namespaces.set(p, namespacesOf(p));
       await sleep(25);
     }
   })();
@@ -272,7 +272,7 @@ t.test('positive control: the probe sees a live boot (QEMU, holder, namespace, s
   mkdirSync(tmp, { recursive: true });
   await execa('cp', ['--sparse=always', DEFAULT_IMG, image]);
   const child = spawnCli(['boot', image, '--json', '--realtime'], { tmp, artifacts: join(dir, 'artifacts') });
-  const holder = await pollFor(() => findProcesses('node', join(tmp, 'bootchain-net-'))[0], 60_000, 10);
+  const holder = await pollFor(() => findHolders(tmp)[0], 60_000, 10);
   await pollFor(() => findProcesses('qemu-system', tmp)[0], 60_000, 10);
   await sleep(500);
   const qemu = findProcesses('qemu-system', tmp)[0];
