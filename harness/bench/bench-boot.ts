@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { buildQemuArgv, resolveMachineOptions } from '../machine/index.ts';
 import type { BootReport } from '../report/json-report.ts';
-import { harnessShare, median, ms, ratio, sumCpu, table } from './stats.ts';
+import { duringQemuShare, harnessShare, median, ms, ratio, sumCpu, table } from './stats.ts';
 
 const MARKER = 'BOOTCHAIN-BENCH-MARKER';
 
@@ -73,7 +73,7 @@ export async function benchBoot(log: (s: string) => void, runs = 3): Promise<voi
         ),
       );
       const cpu = sumCpu(await readFile(join(dir, `cpu-${realtime}.jsonl`), 'utf8'));
-      log(`CPU over the ${runs} boots: harness ${ms(cpu.harnessMs)} (the CLI and its helpers), QEMU ${ms(cpu.qemuMs)} → harness share ${harnessShare(cpu)}`);
+      log(`CPU over the ${runs} boots: harness ${ms(cpu.harnessMs)} (the CLI and its helpers), QEMU ${ms(cpu.qemuMs)} → harness share ${harnessShare(cpu)} (while QEMU runs: ${duringQemuShare(cpu)})`);
       const rep = reports[harness.indexOf([...harness].sort((a, b) => a - b)[Math.floor(runs / 2)]!)] ?? reports[0]!;
       log('');
       // The guest clock's pace against wall time (moved here from the tests: a speed figure, not a pass/fail check).

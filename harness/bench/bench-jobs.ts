@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { harnessShare, median, ms, ratio, sumCpu, table, type CpuAccount } from './stats.ts';
+import { duringQemuShare, harnessShare, median, ms, ratio, sumCpu, table, type CpuAccount } from './stats.ts';
 
 /** `bootchain run --tag TAG --jobs N` as a whole process: wall time, and where the CPU went (harness vs QEMU). */
 async function runWith(tag: string, jobs: number, dir: string): Promise<{ wall: number; cpu: CpuAccount }> {
@@ -26,13 +26,14 @@ export async function benchJobs(log: (s: string) => void, runs = 1, tag = 'netwo
     }
     const w1 = median(one.map((x) => x.wall));
     const w2 = median(two.map((x) => x.wall));
-    const total = (xs: typeof one): CpuAccount => ({ harnessMs: xs.reduce((a, x) => a + x.cpu.harnessMs, 0), qemuMs: xs.reduce((a, x) => a + x.cpu.qemuMs, 0) });
+    const total = (xs: typeof one): CpuAccount => ({ harnessMs: xs.reduce((a, x) => a + x.cpu.harnessMs, 0), qemuMs: xs.reduce((a, x) => a + x.cpu.qemuMs, 0), duringQemuMs: xs.reduce((a, x) => a + x.cpu.duringQemuMs, 0) });
     log(`## parallel runs: bootchain run --tag ${tag} (${runs} run${runs > 1 ? 's' : ''} each)`);
-    log(table(['jobs', 'wall', 'speed-up', 'harness CPU share'], [
-      ['--jobs 1 — baseline', ms(w1), '1.00×', harnessShare(total(one))],
-      ['--jobs 2', ms(w2), ratio(w1, w2), harnessShare(total(two))],
+    log(table(['jobs', 'wall', 'speed-up', 'harness CPU share, whole run', 'while QEMUs run'], [
+      ['--jobs 1 — baseline', ms(w1), '1.00×', harnessShare(total(one)), duringQemuShare(total(one))],
+      ['--jobs 2', ms(w2), ratio(w1, w2), harnessShare(total(two)), duringQemuShare(total(two))],
     ]));
-    log('(harness CPU share: the CLI and its helpers against all CPU the run used, QEMU included; read from /proc)');
+    log('(harness CPU share, whole run: the CLI and its helpers against all CPU the run used, QEMU included, start-up and reports too;');
+    log(' while QEMUs run: the CLI\'s CPU while at least one QEMU ran, plus the namespace holders\' whole CPU, against that plus QEMU\'s; read from /proc)');
     log('');
   } finally {
     await rm(dir, { recursive: true, force: true });

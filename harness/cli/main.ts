@@ -114,12 +114,16 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
 }
 
-/** Appends `{ selfMs, childrenMs, qemuMs }` as one JSON line: CPU of this process, of its reaped children, and of the QEMUs among them. */
+/**
+ * Appends one JSON line: CPU of this process (`selfMs`), of its reaped children (`childrenMs`, QEMU among them),
+ * of the QEMUs (`qemuMs`), of this process while at least one QEMU ran (`duringQemuMs`), and of the private
+ * network's holders (`holderMs`, also inside `childrenMs`).
+ */
 async function writeCpuAccount(file: string): Promise<void> {
   const { readFile, appendFile } = await import('node:fs/promises');
-  const { qemuCpuMsTotal } = await import('../machine/machine.ts');
+  const { cpuSnapshot } = await import('../machine/cpu-account.ts');
   const f = (await readFile('/proc/self/stat', 'latin1')).split(') ')[1]!.split(' ');
   // After the command name: utime, stime, cutime, cstime are fields 14-17 (indices 11-14 here), in 1/100 s.
   const ms = (i: number): number => Number(f[i]) * 10;
-  await appendFile(file, JSON.stringify({ selfMs: ms(11) + ms(12), childrenMs: ms(13) + ms(14), qemuMs: qemuCpuMsTotal() }) + '\n');
+  await appendFile(file, JSON.stringify({ selfMs: ms(11) + ms(12), childrenMs: ms(13) + ms(14), ...cpuSnapshot() }) + '\n');
 }

@@ -13,6 +13,7 @@ import { parseCpuState, type CpuState } from './cpu-state.ts';
 import { registerCleanup, registerExitKill } from '../reaper.ts';
 import { tempPrefix } from '../leftovers.ts';
 import { resolveMachineOptions } from './resolve-options.ts';
+import { addQemuCpu, procCpuMs, qemuEnded, qemuStarted } from './cpu-account.ts';
 import { findExecutable, groupAlive, killGroup, spawnOwned, type OwnedProcess } from './spawn-owned.ts';
 import { LineSplitter, parseSerialWriteLine, parseTraceLine, sinceStart, toDiskReadEvent, UartDecoder } from './trace-parse.ts';
 import type { MachineHooks, MachineOptions, MachinePaths, ResolvedMachineOptions } from './types.ts';
@@ -118,6 +119,7 @@ export class Machine implements AsyncDisposable {
     const env: Record<string, string> = { TMPDIR: this.paths.dir, ...(process.env['PATH'] ? { PATH: process.env['PATH'] } : {}) };
     const proc = spawnOwned(this.argv, { wrapper: this.options.wrapper, env, extendEnv: false });
     this.#proc = proc;
+    qemuStarted();
     if (this.options.confine && proc.pid !== undefined) {
       this.#releaseGuard = guardGroup(proc.pid);
       void this.exited.then(() => this.#releaseGuard());
@@ -152,6 +154,7 @@ export class Machine implements AsyncDisposable {
         : this.#infraError ?? (this.#killedByUs ? null : this.#explainExit(ev));
       if (infra) ev.infraError = infra;
       this.#hasExited = true;
+      qemuEnded();
       this.#guestClock?.stop();
       this.#resolveExited(ev);
       this.#hooks.onEvent(ev);
@@ -327,7 +330,7 @@ export class Machine implements AsyncDisposable {
     const proc = this.#proc;
     if (!proc || proc.pid === undefined) return;
     const pid = proc.pid;
-    qemuCpuTotal += this.hostCpuMs();
+    addQemuCpu(this.hostCpuMs());
     const ended = this.exited.then(() => true);
     const within = (ms: number): Promise<boolean> =>
       Promise.race([ended, sleep(ms, undefined, { ref: false }).then(() => false)]);
@@ -373,25 +376,6 @@ export class Machine implements AsyncDisposable {
 /** Serial bytes this close together (QEMU's trace time) reach the console as one chunk. */
 const SERIAL_BATCH_MS = 1;
 
-let qemuCpuTotal = 0;
-/** CPU ms of every QEMU this process stopped (benches: the harness's own share is the rest). */
-export function qemuCpuMsTotal(): number {
-  return qemuCpuTotal;
-}
-
-const CLK_TCK = 100; // Linux's USER_HZ on every architecture QEMU's x86_64 system emulator runs on
-
-/** utime + stime of a process in ms from /proc/PID/stat, or null when it is gone. */
-function procCpuMs(pid: number): number | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // Fields after the command name (which may hold spaces and parentheses): state is field 3, utime 14, stime 15.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The dir QEMU chroots into is its user's (0700). Inside, the one file QEMU opens after the chroot on its own:

@@ -9,6 +9,7 @@ import { BootchainError } from '../errors.ts';
 import { projectRoot } from '../project-root.ts';
 import { registerCleanup, registerExitKill } from '../reaper.ts';
 import { tempPrefix } from '../leftovers.ts';
+import { addHolderCpu, procCpuMs } from '../machine/cpu-account.ts';
 
 /** How the namespace is made: as root, or through a user namespace (rootless). */
 export type SandboxPrivilege = 'root' | 'user-namespace';
@@ -127,6 +128,9 @@ export async function openSandbox(spec: SandboxSpec, signal?: AbortSignal): Prom
       } catch {
         /* already closed */
       }
+      // Benches: the holder's CPU (and its setup's: ip, mount), read while it still exists.
+      const cpu = child.pid !== undefined && child.exitCode === null ? procCpuMs(child.pid, true) : null;
+      if (cpu !== null) addHolderCpu(cpu);
       if (child.connected) child.disconnect();
       killNow();
       if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
