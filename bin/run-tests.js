@@ -56,13 +56,17 @@ if (values.shard !== undefined) {
   if (!values.shard.startsWith('1/')) tapArgs.push(...SCENARIO_TIER, 'test/warp/modes-agree-a.e2e.test.ts', 'test/warp/modes-agree-b.e2e.test.ts');
 }
 if (chosen.length) {
-  // One scenario lands in the tier's first part (cells are split by position): run only that file.
-  tapArgs.push(`--test-env=BOOTCHAIN_SCENARIO=${chosen.join(',')}`, ...SCENARIO_TIER.slice(0, chosen.length === 1 ? 1 : 2));
+  // One scenario: one file of the tier takes all its cells (BOOTCHAIN_TIER_PARTS=1).
+  tapArgs.push(`--test-env=BOOTCHAIN_SCENARIO=${chosen.join(',')}`, ...(chosen.length === 1 ? ['--test-env=BOOTCHAIN_TIER_PARTS=1', SCENARIO_TIER[0]] : SCENARIO_TIER));
 } else if (values.unit) {
   // The unit tier: every test but the end-to-end ones (*.e2e.test.ts boot real QEMU).
   tapArgs.push('--exclude=**/*.e2e.test.ts', '--exclude=**/fixtures/**', ...positionals);
 } else tapArgs.push(...positionals);
 const env = { ...process.env };
+// The tier's files split the cells by the durations they last took here: one snapshot for every file of this
+// run (the files record new durations as they go; each must see the same split, or a cell would run twice or never).
+const { rememberedDurations } = await import('../harness/scenario/durations.ts');
+env.BOOTCHAIN_TIER_DURATIONS = JSON.stringify(await rememberedDurations());
 let guard = null;
 if (values.unit) {
   // Proof that the unit tier boots nothing: a qemu-system-x86_64 first on PATH that records any start and fails.

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { parseShard, selectShard } from '../scenario/shard.ts';
+import { longestFirst, rememberDuration, rememberedDurations } from '../scenario/durations.ts';
 import type { CliIo } from './io.ts';
 import { locateReports, renderRunIndex, toJUnit, type RunSummaryEntry } from '../report/run-summary.ts';
 import { TapWriter } from '../report/tap.ts';
@@ -85,9 +86,13 @@ export async function runRun(args: string[], io: CliIo): Promise<number> {
       else say(`✘ ${s.name}:\n${o.problems.map((p) => `    - ${p}`).join('\n')}\n  artifacts: ${r.artifactsDir}`);
       if (lines.length) io.err(lines.join('\n'));
       tap?.subtest(`scenario ${s.name}`, scenarioAssertions(s, o), [`ledger: ${ledgerLine(o)}`], r.wallMs);
+      if (!signal.aborted) await rememberDuration(s.name, r.wallMs);
       outcomes.set(s.name, { ok: o.ok, verdict: r.verdict, ms: r.wallMs, summary: { scenario: s.name, ok: o.ok, problems: o.problems, verdict: r.verdict, failure: r.failure, artifacts: r.artifactsDir, wallMs: r.wallMs, stages: r.stages.map((st) => ({ id: st.id, status: st.status, guestMs: st.guestMs })) } });
     };
-    await pool(scenarios, jobs, runOne);
+    // Several jobs: the longest cells first (as they last took here; --durations FILE overrides), so no job
+    // is left alone with a long cell at the end. One job: scenario order, as listed.
+    const order = jobs > 1 ? longestFirst(scenarios, (s) => s.name, { ...(await rememberedDurations()), ...durations }) : scenarios;
+    await pool(order, jobs, runOne);
     return 0;
   });
   if (interrupted !== 0) return interrupted;

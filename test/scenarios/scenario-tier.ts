@@ -5,6 +5,7 @@ import t from 'tap';
 import type { LoadedScenario } from '../../harness/scenario/catalog.ts';
 import { scenarioCells } from '../fixtures/scenario-cells.ts';
 import { runScenario } from '../../harness/scenario/run-scenario.ts';
+import { rememberDuration } from '../../harness/scenario/durations.ts';
 import { formatStageTable } from '../../harness/stages/index.ts';
 import { ledgerLine, scenarioAssertions } from '../../harness/scenario/assertions.ts';
 
@@ -17,6 +18,7 @@ export async function scenarioTier(part: number, parts: number): Promise<void> {
     t.test(`scenario ${s.name}`, async (t) => {
       const o = await runScenario(s);
       const r = o.result;
+      await rememberDuration(s.name, r.wallMs);
       for (const a of scenarioAssertions(s, o)) t.ok(a.ok, a.name, { ...(a.ok ? {} : { found: a.found, wanted: a.wanted, stageTable: a.details }) });
       // The stage table and ledger of every run, on stderr: shown by tap's terminal reporter too (TAP comments are not).
       const ledger = ledgerLine(o);

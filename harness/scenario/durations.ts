@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import { readCachedJson, writeCachedJson } from '../json-cache.ts';
+import { workspace } from '../project/workspace.ts';
+
+/**
+ * How long each scenario cell took when it last ran here (wall ms by cell name), remembered in the workspace's
+ * cache so that parallel runs start the longest cells first: a long cell started last leaves the other jobs
+ * idle at the end. Best effort: a cache that cannot be read or written only loses the ordering.
+ */
+const file = (): string => join(workspace().cacheDir, 'durations.json');
+
+const isDurations = (v: unknown): v is Record<string, number> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0);
+
+export async function rememberedDurations(): Promise<Record<string, number>> {
+  return (await readCachedJson(file(), isDurations)) ?? {};
+}
+
+let writes: Promise<void> = Promise.resolve();
+
+/** Records one cell's wall time (read, merge, write; this process's writes one after another). */
+export function rememberDuration(name: string, ms: number): Promise<void> {
+  writes = writes.then(async () => {
+    const d = await rememberedDurations();
+    d[name] = Math.round(ms);
+    await writeCachedJson(file(), d);
+  });
+  return writes;
+}
+
+/**
+ * The items longest first by `durations` (a cell with no record counts as the median of the known ones;
+ * equal ones keep their order). Without any record, the items as given.
+ */
+export function longestFirst<T>(items: readonly T[], nameOf: (t: T) => string, durations: Readonly<Record<string, number>>): T[] {
+  const known = items.map(nameOf).filter((n) => durations[n] !== undefined);
+  if (known.length === 0) return [...items];
+  const sorted = known.map((n) => durations[n]!).sort((a, b) => a - b);
+  const fallback = sorted[sorted.length >> 1]!;
+  const cost = (t: T): number => durations[nameOf(t)] ?? fallback;
+  return items.map((t, i) => ({ t, i })).sort((a, b) => cost(b.t) - cost(a.t) || a.i - b.i).map((x) => x.t);
+}
