@@ -11,6 +11,7 @@ import { TapWriter } from '../report/tap.ts';
 import { parseJobs } from './run-command.ts';
 import { withInterrupt } from './interrupt.ts';
 import type { CliIo } from './io.ts';
+import { longestFirst, rememberDuration, rememberedDurations } from '../scenario/durations.ts';
 
 const REPORTERS = ['tap', 'junit'] as const;
 
@@ -47,14 +48,17 @@ export async function runTest(args: string[], io: CliIo): Promise<number> {
   let n = 0;
   let failed = 0;
   let errored = 0;
+  // Several jobs: the longest cells first, as they last took here (see `bootchain run`).
+  const order = jobs > 1 ? longestFirst(chosen, (s) => s.name, await rememberedDurations()) : chosen;
   const interrupted = await withInterrupt(io, async (signal) => {
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < chosen.length && !signal.aborted) {
-        const s = chosen[next++]!;
+      while (next < order.length && !signal.aborted) {
+        const s = order[next++]!;
         io.err(`▶ ${s.name}: ${s.def.description}`);
         const o = await runScenario(s, { signal, onStage: (st) => io.err(`  ${s.name}  ${formatStageRow(st)}  ${st.evidence[0] ?? ''}`) });
         const r = o.result;
+        if (!signal.aborted) await rememberDuration(s.name, r.wallMs);
         const checks = scenarioAssertions(s, o);
         const ok = o.ok && checks.every((c) => c.ok);
         if (!ok && r.verdict === 'error') errored++;

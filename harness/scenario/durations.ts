@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { readCachedJson, writeCachedJson } from '../json-cache.ts';
 import { workspace } from '../project/workspace.ts';
@@ -7,7 +8,11 @@ import { workspace } from '../project/workspace.ts';
  * cache so that parallel runs start the longest cells first: a long cell started last leaves the other jobs
  * idle at the end. Best effort: a cache that cannot be read or written only loses the ordering.
  */
-const file = (): string => join(workspace().cacheDir, 'durations.json');
+const file = (): string => {
+  const ws = workspace();
+  // The user's cache folder is shared by every project on the machine: one record per scenarios folder.
+  return join(ws.cacheDir, `durations-${createHash('sha256').update(ws.scenariosDir).digest('hex').slice(0, 12)}.json`);
+};
 
 const isDurations = (v: unknown): v is Record<string, number> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0);

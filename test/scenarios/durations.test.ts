@@ -1,6 +1,6 @@
 // Parallel runs start the longest cells first, by the durations the cells last took here (remembered in the
 // workspace cache); the scenario tier's files split the cells by the same record.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { longestFirst, rememberDuration, rememberedDurations } from '../../harness/scenario/durations.ts';
@@ -29,10 +29,13 @@ t.test('remembered per workspace cache, merged, a torn file read as none', async
   t.same(await rememberedDurations(), {}, 'nothing yet');
   await Promise.all([rememberDuration('x', 1234.4), rememberDuration('y', 20), rememberDuration('x', 999.6)]);
   t.same(await rememberedDurations(), { x: 1000, y: 20 }, 'concurrent records of this process all land, the last one wins');
-  t.same(JSON.parse(readFileSync(join(dir, 'durations.json'), 'utf8')), { x: 1000, y: 20 });
-  writeFileSync(join(dir, 'durations.json'), '{"x": 10');
+  const files = readdirSync(dir).filter((f) => /^durations-[0-9a-f]{12}\.json$/.test(f));
+  t.equal(files.length, 1, `one record file for this scenarios folder: ${readdirSync(dir).join(', ')}`);
+  const file = join(dir, files[0]!);
+  t.same(JSON.parse(readFileSync(file, 'utf8')), { x: 1000, y: 20 });
+  writeFileSync(file, '{"x": 10');
   t.same(await rememberedDurations(), {}, 'a torn file: no record (the order falls back), no error');
-  writeFileSync(join(dir, 'durations.json'), '{"x": "slow"}');
+  writeFileSync(file, '{"x": "slow"}');
   t.same(await rememberedDurations(), {}, 'a file of the wrong shape: no record');
 });
 
