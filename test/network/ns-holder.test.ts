@@ -2,6 +2,7 @@
 // the listeners inside a real namespace and hands them over (TCP and UDP, as net.Server and dgram.Socket), it
 // answers probes from inside (a closed listener is refused, the others connect), and it ends with close().
 // No QEMU: seconds, not a boot.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import t from 'tap';
@@ -53,6 +54,11 @@ for (const kind of ['perl', 'node'] as const) {
     t.same(http.map((l) => [l.ip, l.port, l.server.listening]), [['127.0.0.1', 80, true], ['198.18.0.10', 80, true]], 'both TCP listeners arrived as listening net.Servers');
     t.same(http.map((l) => (l.server.address() as { address: string; port: number }).address), ['127.0.0.1', '198.18.0.10'], 'bound where asked, inside the namespace');
     t.equal(dns.address().port, 53, 'the UDP socket arrived as a bound dgram.Socket');
+    // The namespace as set up by its one `ip -batch`: loopback up, every address local, blackholes unreachable.
+    const inside = (args: string[]) => execFileSync('nsenter', [`--target=${sb.pid}`, '--net', ...(sb.privilege === 'root' ? [] : ['--user', '--preserve-credentials']), '--', 'ip', ...args], { encoding: 'utf8' });
+    t.match(inside(['-o', 'link', 'show', 'lo']), /<[^>]*\bUP\b[^>]*>/, 'loopback is up');
+    t.match(inside(['route', 'show', 'table', 'all']), /local default dev lo/, 'every IPv4 address is local');
+    t.match(inside(['route', 'show', 'table', 'all']), /unreachable 198\.18\.0\.11\b/, 'the blackhole address is unreachable');
     t.same(await sb.probeListeners(), [], 'every listener takes connections from inside');
     // A listener that stops: the guest would see the server as down; the holder says so from inside.
     await new Promise<void>((r) => http[1]!.server.close(() => r()));
