@@ -54,12 +54,15 @@ export function sumCpu(text: string): CpuAccount {
 
 /** The harness's share of all CPU the run used, as a percentage. */
 export function harnessShare(a: CpuAccount): string {
-  const all = a.harnessMs + a.qemuMs;
-  return all > 0 ? `${((100 * a.harnessMs) / all).toFixed(1)}%` : 'n/a';
+  return share(a.harnessMs, a.qemuMs);
+}
+
+/** `part` as a percentage of `part + rest`. */
+function share(part: number, rest: number): string {
+  return part + rest > 0 ? `${((100 * part) / (part + rest)).toFixed(1)}%` : 'n/a';
 }
 
 /** The harness's share of the CPU used while QEMUs ran (the issue's "while QEMUs run"), as a percentage. */
 export function duringQemuShare(a: CpuAccount): string {
-  const all = a.duringQemuMs + a.qemuMs;
-  return all > 0 ? `${((100 * a.duringQemuMs) / all).toFixed(1)}%` : 'n/a';
+  return share(a.duringQemuMs, a.qemuMs);
 }

@@ -120,10 +120,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
  * network's holders (`holderMs`, also inside `childrenMs`).
  */
 async function writeCpuAccount(file: string): Promise<void> {
-  const { readFile, appendFile } = await import('node:fs/promises');
-  const { cpuSnapshot } = await import('../machine/cpu-account.ts');
-  const f = (await readFile('/proc/self/stat', 'latin1')).split(') ')[1]!.split(' ');
-  // After the command name: utime, stime, cutime, cstime are fields 14-17 (indices 11-14 here), in 1/100 s.
-  const ms = (i: number): number => Number(f[i]) * 10;
-  await appendFile(file, JSON.stringify({ selfMs: ms(11) + ms(12), childrenMs: ms(13) + ms(14), ...cpuSnapshot() }) + '\n');
+  const { appendFile } = await import('node:fs/promises');
+  const { cpuSnapshot, procTimesMs } = await import('../machine/cpu-account.ts');
+  await appendFile(file, JSON.stringify({ ...(procTimesMs('self') ?? { selfMs: 0, childrenMs: 0 }), ...cpuSnapshot() }) + '\n');
 }

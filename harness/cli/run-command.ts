@@ -10,8 +10,8 @@ import { BASELINE_FLAGS, applyBaseline, preflightBaseline } from './baseline-opt
 import { join, resolve } from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { parseShard, selectShard } from '../scenario/shard.ts';
-import { longestFirst, rememberDuration, rememberedDurations } from '../scenario/durations.ts';
+import { longestFirst, parseShard, selectShard } from '../scenario/shard.ts';
+import { rememberDuration, rememberedDurations } from '../scenario/durations.ts';
 import type { CliIo } from './io.ts';
 import { locateReports, renderRunIndex, toJUnit, type RunSummaryEntry } from '../report/run-summary.ts';
 import { TapWriter } from '../report/tap.ts';

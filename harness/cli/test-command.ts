@@ -9,9 +9,10 @@ import { formatStageRow } from '../stages/index.ts';
 import { toJUnit, type RunSummaryEntry } from '../report/run-summary.ts';
 import { TapWriter } from '../report/tap.ts';
 import { parseJobs } from './run-command.ts';
+import { longestFirst } from '../scenario/shard.ts';
 import { withInterrupt } from './interrupt.ts';
 import type { CliIo } from './io.ts';
-import { longestFirst, rememberDuration, rememberedDurations } from '../scenario/durations.ts';
+import { rememberDuration, rememberedDurations } from '../scenario/durations.ts';
 
 const REPORTERS = ['tap', 'junit'] as const;
 

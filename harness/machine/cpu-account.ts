@@ -50,19 +50,25 @@ export function cpuSnapshot(): CpuSnapshot {
 
 const CLK_TCK = 100; // Linux's USER_HZ on every architecture QEMU's x86_64 system emulator runs on
 
-/**
- * CPU of a process in ms from /proc/PID/stat, or null when it is gone: utime + stime, plus (withChildren)
- * cutime + cstime, the children it reaped (a holder's setup shell ran ip and mount before it exec'd).
- */
-export function procCpuMs(pid: number, withChildren = false): number | null {
+/** utime + stime (`selfMs`) and cutime + cstime (`childrenMs`, its reaped children) of a process from /proc/PID/stat, or null when it is gone. */
+export function procTimesMs(pid: number | 'self'): { selfMs: number; childrenMs: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
     // Fields after the command name (which may hold spaces and parentheses): state is field 3, utime 14,
     // stime 15, cutime 16, cstime 17.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0);
-    return (ticks * 1000) / CLK_TCK;
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const ms = (ticks: number): number => (ticks * 1000) / CLK_TCK;
+    return { selfMs: ms(f[11]! + f[12]!), childrenMs: ms(f[13]! + f[14]!) };
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU of a process in ms, or null when it is gone: its own, plus (withChildren) the children it reaped (a
+ * holder's setup shell ran ip and mount before it exec'd).
+ */
+export function procCpuMs(pid: number, withChildren = false): number | null {
+  const t = procTimesMs(pid);
+  return t === null ? null : t.selfMs + (withChildren ? t.childrenMs : 0);
 }

@@ -5,7 +5,7 @@ import { workspace } from '../project/workspace.ts';
 
 /**
  * How long each scenario cell took when it last ran here (wall ms by cell name), remembered in the workspace's
- * cache so that parallel runs start the longest cells first: a long cell started last leaves the other jobs
+ * cache so that parallel runs start the longest cells first (shard.ts: longestFirst): a long cell started last leaves the other jobs
  * idle at the end. Best effort: a cache that cannot be read or written only loses the ordering.
  */
 const file = (): string => {
@@ -31,17 +31,4 @@ export function rememberDuration(name: string, ms: number): Promise<void> {
     await writeCachedJson(file(), d);
   });
   return writes;
-}
-
-/**
- * The items longest first by `durations` (a cell with no record counts as the median of the known ones;
- * equal ones keep their order). Without any record, the items as given.
- */
-export function longestFirst<T>(items: readonly T[], nameOf: (t: T) => string, durations: Readonly<Record<string, number>>): T[] {
-  const known = items.map(nameOf).filter((n) => durations[n] !== undefined);
-  if (known.length === 0) return [...items];
-  const sorted = known.map((n) => durations[n]!).sort((a, b) => a - b);
-  const fallback = sorted[sorted.length >> 1]!;
-  const cost = (t: T): number => durations[nameOf(t)] ?? fallback;
-  return items.map((t, i) => ({ t, i })).sort((a, b) => cost(b.t) - cost(a.t) || a.i - b.i).map((x) => x.t);
 }

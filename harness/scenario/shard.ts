@@ -27,7 +27,7 @@ export function selectShard<T>(items: readonly T[], nameOf: (t: T) => string, sh
   const owner = new Map<string, number>();
   if (known) {
     const fallback = median(Object.values(durations));
-    const byCost = [...sorted].sort((a, b) => (durations[nameOf(b)] ?? fallback) - (durations[nameOf(a)] ?? fallback));
+    const byCost = longestFirst(sorted, nameOf, durations, fallback);
     const load = new Array<number>(shard.total).fill(0);
     for (const it of byCost) {
       let best = 0;
@@ -37,6 +37,18 @@ export function selectShard<T>(items: readonly T[], nameOf: (t: T) => string, sh
     }
   } else sorted.forEach((it, i) => owner.set(nameOf(it), (i % shard.total) + 1));
   return items.filter((it) => owner.get(nameOf(it)) === shard.index);
+}
+
+/**
+ * The items longest first by `durations`; an item with no record costs `fallback` (default: the median of
+ * the items' known durations); equal ones keep their order. Without any record for the items, as given.
+ */
+export function longestFirst<T>(items: readonly T[], nameOf: (t: T) => string, durations: Readonly<Record<string, number>>, fallback?: number): T[] {
+  const known = items.map(nameOf).flatMap((n) => (durations[n] === undefined ? [] : [durations[n]!]));
+  if (known.length === 0) return [...items];
+  const other = fallback ?? median(known);
+  const cost = (t: T): number => durations[nameOf(t)] ?? other;
+  return items.map((t, i) => ({ t, i })).sort((a, b) => cost(b.t) - cost(a.t) || a.i - b.i).map((x) => x.t);
 }
 
 function median(xs: number[]): number {

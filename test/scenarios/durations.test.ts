@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { longestFirst, rememberDuration, rememberedDurations } from '../../harness/scenario/durations.ts';
-import { selectShard } from '../../harness/scenario/shard.ts';
+import { rememberDuration, rememberedDurations } from '../../harness/scenario/durations.ts';
+import { longestFirst, selectShard } from '../../harness/scenario/shard.ts';
 
 const names = ['a', 'b', 'c', 'd', 'e'];
 const id = (s: string): string => s;
